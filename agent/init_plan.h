@@ -1,0 +1,18 @@
+// The plan of "kc-leader init": everything the Toil wiki's leader script did, as phases.
+#pragma once
+
+#include <string>
+
+#include "common/plan.h"
+
+namespace kc::leader {
+
+struct InitOptions {
+  std::string kubernetes_version;
+  std::string arch;
+  std::string cluster_name = "kubernetes";
+};
+
+Plan make_init_plan(const InitOptions& options);
+
+}  // namespace kc::leader

@@ -1,0 +1,51 @@
+// kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
+#include <memory>
+
+#include "agent/init_plan.h"
+#include "common/cli.h"
+#include "common/fetch_command.h"
+#include "common/platform.h"
+#include "common/plan_command.h"
+#include "common/version.h"
+
+int main(int argc, char** argv) {
+  using namespace kc;
+  cli::GlobalOptions global;
+  auto app = cli::make_app(
+      "kc-leader",
+      "kc-leader sets up the leader (control plane) of an autoscaling Kubernetes cluster on a "
+      "Flatcar Linux EC2 instance and prints the user data for its workers.",
+      global);
+
+  leader::InitOptions init;
+  init.kubernetes_version = kDefaultKubernetesVersion;
+  init.arch = host_arch().value_or("amd64");
+  CLI::App* init_cmd = cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
+  init_cmd
+      ->add_option("--kubernetes-version", init.kubernetes_version,
+                   "Kubernetes release to install, MAJOR.MINOR.PATCH")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return is_release_version(v) ? std::string()
+                                     : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
+      });
+  init_cmd->add_option("--arch", init.arch, "Node architecture")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"amd64", "arm64"}));
+  init_cmd->add_option("--cluster-name", init.cluster_name, "Cluster name (ASG auto-discovery tag)")
+      ->capture_default_str();
+
+  FetchOptions fetch;
+  CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
+
+  return cli::run(*app, global,
+                  {
+                      {init_cmd,
+                       [&] {
+                         Plan plan = leader::make_init_plan(init);
+                         return run_plan_command("kc-leader init", plan, global);
+                       }},
+                      {fetch_cmd, [&] { return run_fetch_command(fetch); }},
+                  },
+                  argc, argv);
+}
