@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The command line of both binaries as a user meets it: --version, --help, exit codes, --config,
+# and kc-leader init --dry-run changing nothing under --root.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+for bin in "$KC_LEADER" "$KC_WORKER"; do
+  name=$(basename "$bin")
+  out=$("$bin" --version)
+  expect_match "$out" "^$name [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+|unknown\), default Kubernetes 1\.36\.3$" "$name --version"
+  "$bin" --help | grep -q "fetch" || fail "$name --help does not list fetch"
+  expect_exit 2 "$bin" --no-such-flag
+  expect_exit 2 "$bin"                               # a command is required
+  expect_exit 2 "$bin" --log-level loud fetch https://example.invalid/x -o /tmp/x
+  expect_exit 2 "$bin" fetch https://x.invalid/f -o /tmp/f --sha256 nothex
+  expect_exit 2 "$bin" --config /nonexistent.json fetch https://x.invalid/f -o /tmp/f
+done
+
+scratch=$SCRATCH
+# A dry run prints the whole plan and creates nothing under the root.
+out=$("$KC_LEADER" init --dry-run --root "$scratch/root")
+for phase in preflight assets units kubeadm addons cleanup worker-user-data; do
+  grep -q "^\[$phase\] would " <<<"$out" || fail "init --dry-run plan lacks phase $phase"
+done
+grep -q "would write /etc/systemd/system/kubelet.service (new)" <<<"$out" || fail "plan lacks kubelet.service"
+[ ! -e "$scratch/root" ] || fail "init --dry-run created $scratch/root"
+
+# Without --dry-run, a command this version can only plan refuses and changes nothing.
+expect_exit 1 "$KC_LEADER" init --root "$scratch/root"
+[ ! -e "$scratch/root" ] || fail "refused init created files"
+
+# --config supplies options; flags override it; bad values name the option.
+cat >"$scratch/leader.json" <<JSON
+{"dry-run": true, "init": {"kubernetes-version": "1.35.7", "arch": "arm64"}}
+JSON
+out=$("$KC_LEADER" --config "$scratch/leader.json" init --root "$scratch/root")
+grep -q "1.35.7 (arm64)" <<<"$out" || fail "config values not used: $out"
+out=$("$KC_LEADER" --config "$scratch/leader.json" init --root "$scratch/root" --kubernetes-version 1.34.4)
+grep -q "1.34.4 (arm64)" <<<"$out" || fail "flag did not override config"
+err=$("$KC_LEADER" init --dry-run --kubernetes-version 1.36 2>&1 >/dev/null || true)
+grep -q "kubernetes-version" <<<"$err" || fail "bad version error does not name the option: $err"
+echo '{"init": {"kubernetes-versoin": "1.35.7"}}' >"$scratch/typo.json"
+expect_exit 2 "$KC_LEADER" --config "$scratch/typo.json" init --dry-run
+
+# The worker's join plan never shows the bootstrap token.
+out=$("$KC_WORKER" join --dry-run --root "$scratch/root" --api-server 10.0.0.10:6443 \
+  --token abcdef.0123456789abcdef \
+  --discovery-token-ca-cert-hash "sha256:$(printf '%064d' 0)" 2>&1)
+grep -q "0123456789abcdef" <<<"$out" && fail "join --dry-run printed the bootstrap token"
+grep -q "bootstrap token <redacted>" <<<"$out" || fail "join plan does not mention the token: $out"
+expect_exit 2 "$KC_WORKER" join --dry-run --token not-a-token
+
+echo "cli: all checks passed"

@@ -1,0 +1,77 @@
+#include "common/cli.h"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "scratch_dir.h"
+
+namespace {
+
+struct TestApp {
+  kc::cli::GlobalOptions global;
+  std::unique_ptr<CLI::App> app = kc::cli::make_app("kc-test", "test", global);
+  std::string version = "1.36.3";
+  CLI::App* init = nullptr;
+
+  TestApp() {
+    init = kc::cli::add_command(*app, "init", "init");
+    init->add_option("--kubernetes-version", version);
+  }
+  void parse(std::vector<std::string> args) {
+    std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+    app->parse(args);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("global options parse before and after the subcommand") {
+  TestApp t;
+  t.parse({"--root", "/tmp/r", "init", "--dry-run", "--log-level", "debug"});
+  CHECK(t.global.root == "/tmp/r");
+  CHECK(t.global.dry_run);
+  CHECK(t.global.log_level == "debug");
+  CHECK(t.init->parsed());
+}
+
+TEST_CASE("--config JSON sets options; the command line overrides it") {
+  ScratchDir dir;
+  dir.write("kc.json", R"({"root": "/from-config", "dry-run": true,
+                          "init": {"kubernetes-version": "1.35.7"}})");
+  TestApp t;
+  t.parse({"--config", (dir / "kc.json").string(), "init", "--root", "/from-flag"});
+  CHECK(t.global.root == "/from-flag");
+  CHECK(t.global.dry_run);
+  CHECK(t.version == "1.35.7");
+}
+
+TEST_CASE("unknown keys, bad values and bad JSON in --config are usage errors") {
+  ScratchDir dir;
+  dir.write("extra.json", R"({"rooot": "/x"})");
+  dir.write("bad.json", R"({"root": )");
+  dir.write("level.json", R"({"log-level": "loud"})");
+  dir.write("array.json", R"([1, 2])");
+  for (const char* file : {"extra.json", "bad.json", "level.json", "array.json"}) {
+    CAPTURE(file);
+    TestApp t;
+    CHECK_THROWS_AS(t.parse({"--config", (dir / file).string(), "init"}), CLI::ParseError);
+  }
+}
+
+TEST_CASE("a missing --config file is a usage error") {
+  TestApp t;
+  CHECK_THROWS_AS(t.parse({"--config", "/nonexistent/kc.json", "init"}), CLI::ParseError);
+}
+
+TEST_CASE("JsonConfig flattens nested objects into subcommand sections") {
+  kc::cli::JsonConfig config;
+  std::istringstream in(R"({"a": 1, "s": {"b": [1, "x"], "c": false}})");
+  auto items = config.from_config(in);
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].name == "a");
+  CHECK(items[0].inputs == std::vector<std::string>{"1"});
+  CHECK(items[1].parents == std::vector<std::string>{"s"});
+  CHECK(items[1].inputs == std::vector<std::string>{"1", "x"});
+  CHECK(items[2].inputs == std::vector<std::string>{"false"});
+}
