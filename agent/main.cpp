@@ -4,8 +4,8 @@
 #include "agent/init_plan.h"
 #include "common/cli.h"
 #include "common/fetch_command.h"
-#include "common/platform.h"
 #include "common/plan_command.h"
+#include "common/platform.h"
 #include "common/version.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   leader::InitOptions init;
   init.kubernetes_version = kDefaultKubernetesVersion;
   init.arch = host_arch().value_or("amd64");
-  CLI::App* init_cmd = cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
+  CLI::App* init_cmd =
+      cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
   init_cmd
       ->add_option("--kubernetes-version", init.kubernetes_version,
                    "Kubernetes release to install, MAJOR.MINOR.PATCH")

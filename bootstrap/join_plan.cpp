@@ -47,13 +47,14 @@ Plan make_join_plan(const JoinOptions& o) {
 
   Phase join{"kubeadm", {}};
   const std::string server = o.api_server.empty() ? "<api-server>" : o.api_server;
-  plan(join, fmt::format("write /etc/kc/kubeadm-join.yaml (kubeadm.k8s.io/v1beta4 "
-                         "JoinConfiguration: API server {}, CA pinned by {}, bootstrap token {}, "
-                         "cloud-provider external)",
-                         server, o.ca_cert_hash.empty() ? "<ca-cert-hash>" : o.ca_cert_hash,
-                         o.token));
-  plan(join, "run kubeadm join --config /etc/kc/kubeadm-join.yaml (skipped when "
-             "/etc/kubernetes/kubelet.conf shows the node already joined)");
+  plan(join,
+       fmt::format("write /etc/kc/kubeadm-join.yaml (kubeadm.k8s.io/v1beta4 "
+                   "JoinConfiguration: API server {}, CA pinned by {}, bootstrap token {}, "
+                   "cloud-provider external)",
+                   server, o.ca_cert_hash.empty() ? "<ca-cert-hash>" : o.ca_cert_hash, o.token));
+  plan(join,
+       "run kubeadm join --config /etc/kc/kubeadm-join.yaml (skipped when "
+       "/etc/kubernetes/kubelet.conf shows the node already joined)");
   out.push_back(std::move(join));
   return out;
 }

@@ -11,9 +11,9 @@ namespace kc::worker {
 struct JoinOptions {
   std::string kubernetes_version;
   std::string arch;
-  std::string api_server;      // "10.0.0.10:6443"
-  Secret token;                // bootstrap token; never logged
-  std::string ca_cert_hash;    // "sha256:<hex>"
+  std::string api_server;    // "10.0.0.10:6443"
+  Secret token;              // bootstrap token; never logged
+  std::string ca_cert_hash;  // "sha256:<hex>"
 };
 
 // Installs the node binaries only (also the first phase of join).

@@ -4,8 +4,8 @@
 #include "bootstrap/join_plan.h"
 #include "common/cli.h"
 #include "common/fetch_command.h"
-#include "common/platform.h"
 #include "common/plan_command.h"
+#include "common/platform.h"
 #include "common/version.h"
 
 int main(int argc, char** argv) {
@@ -27,19 +27,21 @@ int main(int argc, char** argv) {
                     "Kubernetes release to install, MAJOR.MINOR.PATCH")
         ->capture_default_str()
         ->check([](const std::string& v) {
-          return is_release_version(v) ? std::string()
-                                       : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
+          return is_release_version(v)
+                     ? std::string()
+                     : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
         });
     cmd->add_option("--arch", join.arch, "Node architecture")
         ->capture_default_str()
         ->check(CLI::IsMember({"amd64", "arm64"}));
   };
 
-  CLI::App* install_cmd =
-      cli::add_command(*app, "install", "Install verified kubeadm, kubelet, kubectl, crictl and CNI plugins");
+  CLI::App* install_cmd = cli::add_command(
+      *app, "install", "Install verified kubeadm, kubelet, kubectl, crictl and CNI plugins");
   add_asset_options(install_cmd);
 
-  CLI::App* join_cmd = cli::add_command(*app, "join", "Install the node binaries and join the cluster");
+  CLI::App* join_cmd =
+      cli::add_command(*app, "join", "Install the node binaries and join the cluster");
   add_asset_options(join_cmd);
   join_cmd->add_option("--api-server", join.api_server, "Control-plane endpoint, HOST:PORT")
       ->type_name("HOST:PORT");

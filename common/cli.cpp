@@ -12,7 +12,7 @@
 namespace kc::cli {
 namespace {
 
-void flatten(const nlohmann::json& object, std::vector<std::string> parents,
+void flatten(const nlohmann::json& object, const std::vector<std::string>& parents,
              std::vector<CLI::ConfigItem>& out) {
   for (const auto& [key, value] : object.items()) {
     if (value.is_object()) {
@@ -41,7 +41,9 @@ void flatten(const nlohmann::json& object, std::vector<std::string> parents,
 
 }  // namespace
 
-std::string JsonConfig::to_config(const CLI::App*, bool, bool, std::string) const { return "{}"; }
+std::string JsonConfig::to_config(const CLI::App*, bool, bool, std::string) const {
+  return "{}";
+}
 
 std::vector<CLI::ConfigItem> JsonConfig::from_config(std::istream& input) const {
   nlohmann::json root;
@@ -50,7 +52,8 @@ std::vector<CLI::ConfigItem> JsonConfig::from_config(std::istream& input) const 
   } catch (const nlohmann::json::parse_error& e) {
     throw CLI::ConversionError("--config: not valid JSON: " + std::string(e.what()));
   }
-  if (!root.is_object()) throw CLI::ConversionError("--config: the top level must be a JSON object");
+  if (!root.is_object())
+    throw CLI::ConversionError("--config: the top level must be a JSON object");
   std::vector<CLI::ConfigItem> items;
   flatten(root, {}, items);
   return items;

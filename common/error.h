@@ -29,7 +29,7 @@ Error errno_error(std::string what, std::string where);
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -71,8 +71,8 @@ using Status = Result<void>;
 }  // namespace kc
 
 // Returns the error of a Result expression from the enclosing function.
-#define KC_TRY(expr)                                 \
-  do {                                               \
-    auto kc_try_result_ = (expr);                    \
+#define KC_TRY(expr)                                               \
+  do {                                                             \
+    auto kc_try_result_ = (expr);                                  \
     if (!kc_try_result_) return std::move(kc_try_result_).error(); \
   } while (0)

@@ -17,7 +17,8 @@ CLI::App* add_fetch_command(CLI::App& app, FetchOptions& options) {
       ->type_name("FILE");
   cmd->add_option("--sha256", options.sha256, "Expected SHA-256; nothing is written on mismatch")
       ->check([](const std::string& v) {
-        return is_sha256_hex(v) ? std::string() : "--sha256: expected 64 hex digits, got '" + v + "'";
+        return is_sha256_hex(v) ? std::string()
+                                : "--sha256: expected 64 hex digits, got '" + v + "'";
       })
       ->type_name("HEX");
   cmd->add_option("--ca-file", options.ca_file, "PEM CA bundle to trust instead of the system's")

@@ -12,7 +12,7 @@ namespace kc {
 
 namespace fs = std::filesystem;
 
-Host::Host(fs::path root) : root_(fs::absolute(std::move(root)).lexically_normal()) {
+Host::Host(const fs::path& root) : root_(fs::absolute(root).lexically_normal()) {
   // "ROOT/" and "ROOT" must compare equal; keep "/" as it is.
   if (root_ != "/" && root_.filename().empty()) root_ = root_.parent_path();
 }

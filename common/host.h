@@ -32,7 +32,7 @@ struct FileInfo {
 
 class Host {
  public:
-  explicit Host(std::filesystem::path root);
+  explicit Host(const std::filesystem::path& root);
 
   const std::filesystem::path& root() const { return root_; }
   bool is_real_root() const { return root_ == "/"; }

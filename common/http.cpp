@@ -88,7 +88,8 @@ Result<FetchResult> fetch_to_file(const FetchRequest& request) {
   const CURLcode rc = curl_easy_perform(handle.get());
   if (rc != CURLE_OK) {
     std::string why = curl_error[0] != 0 ? curl_error : curl_easy_strerror(rc);
-    if (sink.write_errno != 0) why = std::string("write failed: ") + std::strerror(sink.write_errno);
+    if (sink.write_errno != 0)
+      why = std::string("write failed: ") + std::strerror(sink.write_errno);
     return Error{"download", request.url, why, "nothing was written to " + request.output.string()};
   }
   long status = 0;

@@ -21,8 +21,8 @@ struct TlsOptions {
 
 struct FetchRequest {
   std::string url;
-  std::filesystem::path output;             // final path; written atomically
-  std::optional<std::string> sha256;        // verified before the file is put in place
+  std::filesystem::path output;       // final path; written atomically
+  std::optional<std::string> sha256;  // verified before the file is put in place
   TlsOptions tls;
   std::chrono::seconds connect_timeout{15};
 };

@@ -40,11 +40,20 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
     const char* code = nullptr;
     switch (level) {
       case spdlog::level::trace:
-      case spdlog::level::debug: code = "\033[2m"; break;
-      case spdlog::level::warn: code = "\033[33m"; break;
-      case spdlog::level::err: code = "\033[31m"; break;
-      case spdlog::level::critical: code = "\033[1;31m"; break;
-      default: return line;
+      case spdlog::level::debug:
+        code = "\033[2m";
+        break;
+      case spdlog::level::warn:
+        code = "\033[33m";
+        break;
+      case spdlog::level::err:
+        code = "\033[31m";
+        break;
+      case spdlog::level::critical:
+        code = "\033[1;31m";
+        break;
+      default:
+        return line;
     }
     std::string out = code;
     size_t end = line.size();
@@ -73,12 +82,9 @@ Style detect_style() {
 
 void setup(spdlog::level::level_enum level, Style style) {
   auto sink = std::make_shared<StderrSink>(style);
-  // The journal adds its own timestamps; a terminal user wants the message first.
-  switch (style) {
-    case Style::journal: sink->set_pattern("%v"); break;
-    case Style::terminal: sink->set_pattern("%v"); break;
-    case Style::plain: sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v"); break;
-  }
+  // The journal adds its own timestamps, and a terminal user wants the message first; other
+  // destinations (files, pipes) get a timestamp and the level.
+  sink->set_pattern(style == Style::plain ? "%Y-%m-%dT%H:%M:%S.%e %l %v" : "%v");
   auto logger = std::make_shared<spdlog::logger>("kc", sink);
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
@@ -95,12 +101,18 @@ std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
 std::string_view journal_prefix(spdlog::level::level_enum level) {
   switch (level) {
     case spdlog::level::trace:
-    case spdlog::level::debug: return "<7>";
-    case spdlog::level::info: return "<6>";
-    case spdlog::level::warn: return "<4>";
-    case spdlog::level::err: return "<3>";
-    case spdlog::level::critical: return "<2>";
-    default: return "<6>";
+    case spdlog::level::debug:
+      return "<7>";
+    case spdlog::level::info:
+      return "<6>";
+    case spdlog::level::warn:
+      return "<4>";
+    case spdlog::level::err:
+      return "<3>";
+    case spdlog::level::critical:
+      return "<2>";
+    default:
+      return "<6>";
   }
 }
 

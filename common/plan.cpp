@@ -9,7 +9,9 @@ namespace kc {
 FileStep::FileStep(std::string host_path, std::string content, mode_t mode)
     : host_path_(std::move(host_path)), content_(std::move(content)), mode_(mode) {}
 
-std::string FileStep::describe() const { return fmt::format("file {} ({:04o})", host_path_, mode_); }
+std::string FileStep::describe() const {
+  return fmt::format("file {} ({:04o})", host_path_, mode_);
+}
 
 Result<Outcome> FileStep::run(const StepContext& context) {
   auto current = context.host.read_file(host_path_);

@@ -13,9 +13,10 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
   if (!options.dry_run) {
     auto missing = unimplemented_steps(plan);
     if (!missing.empty()) {
-      spdlog::error("{}: this version of kc can only plan this command, not run it; nothing was "
-                    "changed. Run it with --dry-run to see the plan. Not implemented yet:",
-                    command);
+      spdlog::error(
+          "{}: this version of kc can only plan this command, not run it; nothing was "
+          "changed. Run it with --dry-run to see the plan. Not implemented yet:",
+          command);
       for (const auto& step : missing) spdlog::error("  {}", step);
       return exit_code::failed;
     }

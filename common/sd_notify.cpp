@@ -41,7 +41,8 @@ Status Notifier::send(std::string_view message) const {
   addr.sun_family = AF_UNIX;
   if (socket_path_.size() >= sizeof(addr.sun_path) ||
       (socket_path_[0] != '/' && socket_path_[0] != '@')) {
-    return Error{"notify systemd", socket_path_, "NOTIFY_SOCKET is not a usable socket address", ""};
+    return Error{"notify systemd", socket_path_, "NOTIFY_SOCKET is not a usable socket address",
+                 ""};
   }
   std::memcpy(addr.sun_path, socket_path_.data(), socket_path_.size());
   if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace

@@ -20,7 +20,9 @@ Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
 }
 Sha256::~Sha256() = default;
 
-void Sha256::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_->md, data, size); }
+void Sha256::update(const void* data, size_t size) {
+  EVP_DigestUpdate(ctx_->md, data, size);
+}
 
 std::string Sha256::hex_digest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -28,7 +30,7 @@ std::string Sha256::hex_digest() {
   EVP_DigestFinal_ex(ctx_->md, digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(static_cast<size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 0xf];

@@ -8,7 +8,8 @@
 namespace kc {
 
 struct EmbeddedFile {
-  std::string_view name;  // path relative to /etc/systemd/system: "kubelet.service.d/10-kubeadm.conf"
+  std::string_view
+      name;  // path relative to /etc/systemd/system: "kubelet.service.d/10-kubeadm.conf"
   std::string_view content;
 };
 

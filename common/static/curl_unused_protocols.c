@@ -12,10 +12,14 @@
 
 #define FAIL_INT(name, value) \
   int name(void);             \
-  int name(void) { return value; }
+  int name(void) {            \
+    return value;             \
+  }
 #define FAIL_PTR(name) \
   void* name(void);    \
-  void* name(void) { return NULL; }
+  void* name(void) {   \
+    return NULL;       \
+  }
 #define NO_OP(name) \
   void name(void);  \
   void name(void) {}

@@ -50,4 +50,17 @@ grep -q "0123456789abcdef" <<<"$out" && fail "join --dry-run printed the bootstr
 grep -q "bootstrap token <redacted>" <<<"$out" || fail "join plan does not mention the token: $out"
 expect_exit 2 "$KC_WORKER" join --dry-run --token not-a-token
 
-echo "cli: all checks passed"
+
+
+# Under systemd (JOURNAL_STREAM names stderr), every log line carries its syslog priority.
+errfile="$SCRATCH/journal-stderr"
+: >"$errfile"
+stream=$(stat -c '%d:%i' "$errfile")
+JOURNAL_STREAM=$stream "$KC_WORKER" fetch "https://127.0.0.1:1/nothing" -o "$SCRATCH/x" 2>>"$errfile" || true
+grep -q '^<3>download: https://127.0.0.1:1/nothing: ' "$errfile" || fail "journal line lacks <3> prefix: $(cat "$errfile")"
+# Elsewhere (a file that is not the journal stream), plain timestamped lines.
+JOURNAL_STREAM=1:1 "$KC_WORKER" fetch "https://127.0.0.1:1/nothing" -o "$SCRATCH/x" 2>"$SCRATCH/plain" || true
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ error download: ' "$SCRATCH/plain" || fail "plain log line: $(cat "$SCRATCH/plain")"
+[ ! -e "$SCRATCH/x" ] || fail "a failed fetch left its output behind"
+
+echo "cli: journal and plain log styles checked"

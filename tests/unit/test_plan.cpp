@@ -24,7 +24,8 @@ std::string run_plan(kc::Plan& plan, const kc::Host& host, bool dry_run, int* ch
 kc::Plan file_plan(const std::string& content, mode_t mode) {
   kc::Plan plan;
   kc::Phase phase{"units", {}};
-  phase.steps.push_back(std::make_unique<kc::FileStep>("/etc/systemd/system/x.service", content, mode));
+  phase.steps.push_back(
+      std::make_unique<kc::FileStep>("/etc/systemd/system/x.service", content, mode));
   plan.push_back(std::move(phase));
   return plan;
 }
@@ -39,7 +40,8 @@ TEST_CASE("FileStep converges: writes when missing, then reports up to date") {
   CHECK(run_plan(plan, host, false, &changed) ==
         "[units] wrote /etc/systemd/system/x.service (new)\n");
   CHECK(changed == 1);
-  CHECK(run_plan(plan, host, false, &changed) == "[units] /etc/systemd/system/x.service up to date\n");
+  CHECK(run_plan(plan, host, false, &changed) ==
+        "[units] /etc/systemd/system/x.service up to date\n");
   CHECK(changed == 0);
 }
 
@@ -51,7 +53,8 @@ TEST_CASE("FileStep rewrites differing content and fixes a differing mode") {
   CHECK(run_plan(plan, host, false).find("content differs") != std::string::npos);
   CHECK(dir.read("etc/systemd/system/x.service") == "new");
   REQUIRE(host.chmod("/etc/systemd/system/x.service", 0600).ok());
-  CHECK(run_plan(plan, host, false) == "[units] set mode of /etc/systemd/system/x.service to 0644\n");
+  CHECK(run_plan(plan, host, false) ==
+        "[units] set mode of /etc/systemd/system/x.service to 0644\n");
 }
 
 TEST_CASE("a dry run reports what it would do and changes nothing") {
