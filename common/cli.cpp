@@ -93,7 +93,8 @@ int run(CLI::App& app, GlobalOptions& options, const std::map<CLI::App*, Handler
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << app.get_name() << ": " << e.what() << "\n"
+    // A mistyped flag can make CLI11 echo a token given after it: redact usage errors too.
+    std::cerr << app.get_name() << ": " << log::redact(e.what()) << "\n"
               << "Run '" << app.get_name() << " --help' for usage.\n";
     return exit_code::usage;
   }

@@ -64,3 +64,16 @@ grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ error download: ' "$SCRATCH/plain
 [ ! -e "$SCRATCH/x" ] || fail "a failed fetch left its output behind"
 
 echo "cli: journal and plain log styles checked"
+
+# A mistyped flag makes the parser echo what followed it: a token must still not appear.
+err=$("$KC_WORKER" join --dry-run --tokn abcdef.0123456789abcdef 2>&1 >/dev/null || true)
+grep -q "0123456789abcdef" <<<"$err" && fail "usage error echoed the bootstrap token: $err"
+grep -q "<redacted token>" <<<"$err" || fail "usage error did not mention the redacted argument: $err"
+echo "cli: usage errors redact tokens"
+
+# On a terminal (a pty from script(1)), errors are coloured and carry no timestamp.
+if command -v script >/dev/null; then
+  tty_out=$(script -qec "'$KC_WORKER' fetch https://127.0.0.1:1/x -o '$SCRATCH/x'" /dev/null || true)
+  [[ $tty_out == $'\033[31mdownload: https://127.0.0.1:1/x: '* ]] || fail "terminal error not coloured: $(printf %q "$tty_out")"
+  echo "cli: terminal log style checked"
+fi
