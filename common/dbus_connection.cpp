@@ -144,8 +144,20 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& address,
   dbus_connection_set_exit_on_disconnect(raw, FALSE);
   std::unique_ptr<Connection> conn(new Connection(raw, address));
   if (!dbus_connection_add_filter(raw, &Connection::filter, conn.get(), nullptr)) std::abort();
-  // dbus_bus_register() would wait for Hello with libdbus' default 25 s: send it ourselves, so
-  // that a bus that accepts the connection but never answers fails within `timeout`.
+  // libdbus' call timeouts do not cover authentication (a peer that accepts the connection and
+  // never answers blocks a call forever), and dbus_bus_register() waits for Hello with the
+  // default 25 s: authenticate and say Hello here, each within `timeout`.
+  const auto deadline = Clock::now() + timeout;
+  while (!dbus_connection_get_is_authenticated(raw)) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return Error{"connect to the D-Bus bus", address,
+                   fmt::format("no answer to authentication within {} ms", timeout.count()), ""};
+    }
+    if (!dbus_connection_read_write(raw, to_ms(left))) {
+      return Error{"connect to the D-Bus bus", address, "the bus closed the connection", ""};
+    }
+  }
   Message hello = method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "Hello");
   auto reply = conn->call(hello.get(), timeout);
   if (!reply) return std::move(reply).error();
