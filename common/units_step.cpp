@@ -124,11 +124,15 @@ Result<Outcome> UnitsStep::run(const StepContext& context) {
     actions_.push_back(fmt::format("{} {} ({})", dry ? "would write" : "wrote", w.path, w.reason));
   }
   if (!sd) {  // a dry run without systemd: say what the files alone tell
+    std::vector<std::string> to_start;
+    for (const UnitSpec& u : units_) {
+      if (u.start) to_start.push_back(u.name);
+    }
     if (!writes->empty()) actions_.push_back("would reload systemd");
-    actions_.push_back(
-        fmt::format("would enable {} and start what is not running (systemd not "
-                    "asked: {})",
-                    fmt::join(names, ", "), sd.error().why));
+    std::string action = fmt::format("would enable {}", fmt::join(names, ", "));
+    if (!to_start.empty())
+      action += fmt::format(" and start {} unless running", fmt::join(to_start, ", "));
+    actions_.push_back(fmt::format("{} (systemd not asked: {})", action, sd.error().why));
   } else {
     KC_TRY(converge_running(**sd, context, *writes));
   }

@@ -62,6 +62,22 @@ expect_lines "second run" "$out" "unchanged"
 [ "$(prop "$C" kubelet.service InvocationID)" = "$kubelet_id" ] || fail "the second run restarted kubelet"
 [ "$(prop "$C" kc-other.service InvocationID)" = "$other_id" ] || fail "the second run restarted kc-other"
 
+echo "--- the plans' dry runs ask the same systemd (the plans cannot run for real yet)"
+out=$("$KC_WORKER" join --dry-run --root "$ROOT" --api-server 127.0.0.1:6443 --token abcdef.0123456789abcdef \
+        --discovery-token-ca-cert-hash "sha256:$(printf '0%.0s' {1..64})")
+grep -qx '\[units\] kubelet.service, kc-worker.service up to date' <<<"$out" ||
+  fail "kc-worker join --dry-run does not see the installed units:
+$out"
+out=$("$KC_LEADER" init --dry-run --root "$ROOT")
+grep -qx '\[units\] kubelet.service up to date' <<<"$out" ||
+  fail "kc-leader init --dry-run does not see the installed kubelet units:
+$out"
+grep -qx '\[cleanup\] would write /etc/systemd/system/kc-cleanup.service (new); would enable kc-cleanup.service; would reload systemd; would start kc-cleanup.service' <<<"$out" ||
+  fail "kc-leader init --dry-run: unexpected plan for kc-cleanup.service:
+$out"
+[ "$(reloads)" = "$reloads_before" ] || fail "a dry run reloaded systemd"
+[ ! -e "$ROOT/etc/systemd/system/kc-cleanup.service" ] || fail "a dry run wrote kc-cleanup.service"
+
 echo "--- dry run of a changed drop-in: reports, changes nothing"
 sed 's/^Environment="KUBELET_CONFIG_ARGS=.*/Environment="KUBELET_CONFIG_ARGS=--config=\/var\/lib\/kubelet\/config-v2.yaml"/' \
   "$UNITS/kubelet.service.d/10-kubeadm.conf" >"$SCRATCH/10-kubeadm.conf"

@@ -33,7 +33,7 @@ run_probe "unix:path=$SCRATCH/no-such-socket" --dry-run
 expect_match "$out" "^would write /etc/systemd/system/kubelet.service \(new\)
 would write /etc/systemd/system/kubelet.service.d/10-kubeadm.conf \(new\)
 would reload systemd
-would enable kubelet.service and start what is not running \(systemd not asked: .*No such file or directory\)
+would enable kubelet.service and start kubelet.service unless running \(systemd not asked: .*No such file or directory\)
 changed$" "dry run without a bus"
 nothing_written "dry run"
 

@@ -56,8 +56,8 @@ TEST_CASE("without systemd a dry run reports from the files alone and changes no
         "would write /etc/systemd/system/kubelet.service.d/10-kubeadm.conf (new)");
   CHECK(step.actions()[1] == "would reload systemd");
   CHECK(step.actions()[2] ==
-        "would enable kubelet.service and start what is not running (systemd not asked: No such "
-        "file or directory)");
+        "would enable kubelet.service and start kubelet.service unless running (systemd not "
+        "asked: No such file or directory)");
   CHECK_FALSE(std::filesystem::exists(dir / "etc/systemd/system/kubelet.service.d"));
 }
 
