@@ -102,7 +102,7 @@ Result<std::vector<UnitsStep::Write>> UnitsStep::differing_files(const Host& hos
       } else if (**current != file.content) {
         out.push_back({path, &file.content, "content differs"});
       } else if ((*info)->mode != kUnitMode) {
-        out.push_back({path, &file.content, fmt::format("mode {:04o} differs", (*info)->mode)});
+        out.push_back({path, nullptr, fmt::format("mode {:04o} differs", (*info)->mode)});
       }
     }
   }
@@ -120,15 +120,24 @@ Result<Outcome> UnitsStep::run(const StepContext& context) {
   auto sd = connect_();
   if (!sd && !dry) return std::move(sd).error();
   for (const Write& w : *writes) {
+    if (!w.content) {  // only the mode differs: systemd and the service see no change
+      if (!dry) KC_TRY(context.host.chmod(w.path, kUnitMode));
+      actions_.push_back(fmt::format("{} {} to {:04o} ({})",
+                                     dry ? "would set the mode of" : "set the mode of", w.path,
+                                     kUnitMode, w.reason));
+      continue;
+    }
     if (!dry) KC_TRY(context.host.write_file(w.path, *w.content, kUnitMode));
     actions_.push_back(fmt::format("{} {} ({})", dry ? "would write" : "wrote", w.path, w.reason));
   }
+  const bool content_written =
+      std::any_of(writes->begin(), writes->end(), [](const Write& w) { return w.content; });
   if (!sd) {  // a dry run without systemd: say what the files alone tell
     std::vector<std::string> to_start;
     for (const UnitSpec& u : units_) {
       if (u.start) to_start.push_back(u.name);
     }
-    if (!writes->empty()) actions_.push_back("would reload systemd");
+    if (content_written) actions_.push_back("would reload systemd");
     std::string action = fmt::format("would enable {}", fmt::join(names, ", "));
     if (!to_start.empty())
       action += fmt::format(" and start {} unless running", fmt::join(to_start, ", "));
@@ -143,7 +152,7 @@ Result<Outcome> UnitsStep::run(const StepContext& context) {
 Status UnitsStep::converge_running(SystemdManager& sd, const StepContext& context,
                                    const std::vector<Write>& writes) {
   const bool dry = context.dry_run;
-  bool reload = !writes.empty();
+  bool reload = std::any_of(writes.begin(), writes.end(), [](const Write& w) { return w.content; });
   std::vector<std::string> to_enable;
   for (const UnitSpec& unit : units_) {
     const bool exists = std::none_of(writes.begin(), writes.end(), [&](const Write& w) {
@@ -206,6 +215,7 @@ Result<std::string> UnitsStep::why_restart(const Host& host, const UnitSpec& uni
                                            const UnitStatus& status,
                                            const std::vector<Write>& writes) {
   for (const Write& w : writes) {
+    if (!w.content) continue;
     if (w.path == unit_path(unit.name) || w.path.starts_with(unit_path(unit.name) + ".d/")) {
       return w.path + " changed";
     }

@@ -54,7 +54,7 @@ class UnitsStep final : public Step {
  private:
   struct Write {
     std::string path;
-    const std::string* content;
+    const std::string* content;  // nullptr: only the mode differs
     std::string reason;
   };
   Result<std::vector<Write>> differing_files(const Host& host) const;

@@ -122,6 +122,17 @@ out=$(probe "${dropin[@]}")
 expect_lines "stopped kubelet" "$out" "started kubelet.service
 changed"
 
+echo "--- only the mode of a unit file differs: chmod, no reload, no restart"
+kubelet_id=$(prop "$C" kubelet.service InvocationID)
+reloads_before=$(reloads)
+chmod 0600 "$ROOT/etc/systemd/system/kubelet.service"
+out=$(probe "${dropin[@]}")
+expect_lines "mode changed" "$out" "set the mode of /etc/systemd/system/kubelet.service to 0644 (mode 0600 differs)
+changed"
+[ "$(stat -c %a "$ROOT/etc/systemd/system/kubelet.service")" = 644 ] || fail "the mode was not restored"
+[ "$(reloads)" = "$reloads_before" ] || fail "a mode change reloaded systemd"
+[ "$(prop "$C" kubelet.service InvocationID)" = "$kubelet_id" ] || fail "a mode change restarted kubelet"
+
 echo "--- a unit whose process exits non-zero: the error names it, its state and where to look"
 cat >"$SCRATCH/kc-fail.service" <<'UNIT'
 [Unit]

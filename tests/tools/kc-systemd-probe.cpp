@@ -3,8 +3,10 @@
 // action. The plans that own the step cannot run for real yet (they still hold planned steps).
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,6 +14,14 @@
 #include "common/units_step.h"
 
 namespace {
+
+// A positive number of milliseconds, or nullopt.
+std::optional<std::chrono::milliseconds> millis(const char* text) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v <= 0) return std::nullopt;
+  return std::chrono::milliseconds(v);
+}
 
 int usage() {
   std::fprintf(stderr,
@@ -39,10 +49,10 @@ int main(int argc, char** argv) {
       root = argv[++i];
     } else if (arg == "--dry-run") {
       dry_run = true;
-    } else if (arg == "--timeout" && has_value) {
-      timeouts.call = std::chrono::milliseconds(std::stol(argv[++i]));
-    } else if (arg == "--job-timeout" && has_value) {
-      timeouts.job = std::chrono::milliseconds(std::stol(argv[++i]));
+    } else if ((arg == "--timeout" || arg == "--job-timeout") && has_value) {
+      auto ms = millis(argv[++i]);
+      if (!ms) return usage();
+      (arg == "--timeout" ? timeouts.call : timeouts.job) = *ms;
     } else if (arg == "--file" && has_value) {
       const std::string spec = argv[++i];
       const auto eq = spec.find('=');
