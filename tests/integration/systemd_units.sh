@@ -116,6 +116,15 @@ changed"
 [ "$(reloads)" = "$reloads_before" ] || fail "a changed binary reloaded systemd"
 [ "$(probe "${dropin[@]}")" = unchanged ] || fail "the run after the binary change was not a no-op"
 
+echo "--- 20 restarts in a row: each waits for its own job's JobRemoved (which may come before the reply)"
+for i in $(seq 1 20); do
+  touch "$ROOT/opt/bin/kubelet"
+  out=$(probe --job-timeout 10000 "${dropin[@]}") || fail "restart $i failed"
+  expect_lines "restart $i" "$out" "restarted kubelet.service (/opt/bin/kubelet changed)
+changed"
+done
+[ "$(prop "$C" kubelet.service ActiveState)" = active ] || fail "kubelet.service is not active after 20 restarts"
+
 echo "--- a stopped service is started again"
 inside "$C" systemctl stop kubelet.service
 out=$(probe "${dropin[@]}")
