@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/units.h"
+#include "common/units_step.h"
 
 namespace kc::leader {
 namespace {
@@ -11,10 +11,8 @@ void plan(Phase& phase, std::string description) {
   phase.steps.push_back(std::make_unique<PlannedStep>(std::move(description)));
 }
 
-void unit_file(Phase& phase, std::string_view name) {
-  auto content = embedded_unit(name);
-  phase.steps.push_back(std::make_unique<FileStep>(fmt::format("{}/{}", paths::systemd_units, name),
-                                                   std::string(content.value()), 0644));
+void add_units(Phase& phase, std::vector<UnitSpec> specs) {
+  phase.steps.push_back(std::make_unique<UnitsStep>(std::move(specs)));
 }
 
 }  // namespace
@@ -33,9 +31,9 @@ Plan make_init_plan(const InitOptions& o) {
   plan(assets, fmt::format("install the CNI plugins ({}) to {}", o.arch, paths::cni_bin));
 
   Phase units{"units", {}};
-  unit_file(units, "kubelet.service");
-  unit_file(units, "kubelet.service.d/10-kubeadm.conf");
-  plan(units, "reload systemd and enable kubelet.service over D-Bus");
+  // Until kubeadm writes its configuration, kubelet restarts every 10 s, as after a package
+  // install.
+  add_units(units, {embedded_unit_spec("kubelet.service", true)});
 
   Phase kubeadm{"kubeadm", {}};
   plan(kubeadm, fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
@@ -54,8 +52,7 @@ Plan make_init_plan(const InitOptions& o) {
 
   Phase cleanup{"cleanup", {}};
   plan(cleanup, "create the kc-cleanup client certificate (signed by the cluster CA) and RBAC");
-  unit_file(cleanup, "kc-cleanup.service");
-  plan(cleanup, "enable and start kc-cleanup.service over D-Bus");
+  add_units(cleanup, {embedded_unit_spec("kc-cleanup.service", true)});
 
   Phase join{"worker-user-data", {}};
   plan(join,

@@ -2,18 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "common/units.h"
+#include "common/units_step.h"
 
 namespace kc::worker {
 namespace {
 
 void plan(Phase& phase, std::string description) {
   phase.steps.push_back(std::make_unique<PlannedStep>(std::move(description)));
-}
-
-void unit_file(Phase& phase, std::string_view name) {
-  phase.steps.push_back(std::make_unique<FileStep>(fmt::format("{}/{}", paths::systemd_units, name),
-                                                   std::string(embedded_unit(name).value()), 0644));
 }
 
 Phase assets_phase(const JoinOptions& o) {
@@ -39,10 +34,11 @@ Plan make_join_plan(const JoinOptions& o) {
   out.push_back(assets_phase(o));
 
   Phase units{"units", {}};
-  unit_file(units, "kubelet.service");
-  unit_file(units, "kubelet.service.d/10-kubeadm.conf");
-  unit_file(units, "kc-worker.service");
-  plan(units, "reload systemd and enable kubelet.service and kc-worker.service over D-Bus");
+  // kc-worker.service is what runs this plan at boot: enabled for the next boot, never started
+  // from here (its start job would wait for this very process).
+  units.steps.push_back(std::make_unique<UnitsStep>(
+      std::vector<UnitSpec>{embedded_unit_spec("kubelet.service", true),
+                            embedded_unit_spec("kc-worker.service", false)}));
   out.push_back(std::move(units));
 
   Phase join{"kubeadm", {}};

@@ -51,7 +51,9 @@ Result<std::optional<FileInfo>> Host::stat(std::string_view host_path) const {
     if (errno == ENOENT) return std::optional<FileInfo>();
     return errno_error("stat", p.string());
   }
-  return std::optional<FileInfo>(FileInfo{st.st_mode & 07777, st.st_size});
+  const std::int64_t mtime_us =
+      std::int64_t{st.st_mtim.tv_sec} * 1000000 + st.st_mtim.tv_nsec / 1000;
+  return std::optional<FileInfo>(FileInfo{st.st_mode & 07777, st.st_size, mtime_us});
 }
 
 Status Host::write_file(std::string_view host_path, std::string_view content, mode_t mode) const {

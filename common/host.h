@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@ inline constexpr std::string_view run = "/run";
 struct FileInfo {
   mode_t mode = 0;  // permission bits only
   off_t size = 0;
+  std::int64_t mtime_us = 0;  // last modification, CLOCK_REALTIME microseconds
 };
 
 class Host {

@@ -14,7 +14,7 @@ build_deps=(
 test_deps=(
   openssl nginx-light           # real HTTPS server and test certificates
   debootstrap systemd-container # a real systemd as PID 1 for the D-Bus tests
-  dbus                          # busctl
+  dbus                          # dbus-daemon: a bus without systemd (systemd-unreachable test)
   iproute2 python3-jsonschema
 )
 
