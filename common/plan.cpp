@@ -13,30 +13,36 @@ std::string FileStep::describe() const {
   return fmt::format("file {} ({:04o})", host_path_, mode_);
 }
 
-Result<Outcome> FileStep::run(const StepContext& context) {
-  auto current = context.host.read_file(host_path_);
+Result<std::optional<FileDifference>> compare_file(const Host& host, const std::string& host_path,
+                                                   std::string_view content, mode_t mode) {
+  auto current = host.read_file(host_path);
   if (!current) return std::move(current).error();
-  auto info = context.host.stat(host_path_);
-  if (!info) return std::move(info).error();
-
-  std::string reason;
-  if (!current->has_value()) {
-    reason = "new";
-  } else if (**current != content_) {
-    reason = "content differs";
-  } else if ((*info)->mode != mode_) {
-    reason = fmt::format("mode {:04o} differs", (*info)->mode);
-  } else {
-    return Outcome{false, fmt::format("{} up to date", host_path_)};
+  if (!current->has_value()) return std::optional<FileDifference>(FileDifference{true, "new"});
+  if (**current != content) {
+    return std::optional<FileDifference>(FileDifference{true, "content differs"});
   }
-  const bool content_ok = current->has_value() && **current == content_;
-  if (context.dry_run) return Outcome{true, fmt::format("would write {} ({})", host_path_, reason)};
-  if (content_ok) {
+  auto info = host.stat(host_path);
+  if (!info) return std::move(info).error();
+  if (info->has_value() && (*info)->mode != mode) {
+    return std::optional<FileDifference>(
+        FileDifference{false, fmt::format("mode {:04o} differs", (*info)->mode)});
+  }
+  return std::optional<FileDifference>();
+}
+
+Result<Outcome> FileStep::run(const StepContext& context) {
+  auto diff = compare_file(context.host, host_path_, content_, mode_);
+  if (!diff) return std::move(diff).error();
+  if (!diff->has_value()) return Outcome{false, fmt::format("{} up to date", host_path_)};
+  const FileDifference& d = **diff;
+  if (context.dry_run)
+    return Outcome{true, fmt::format("would write {} ({})", host_path_, d.reason)};
+  if (!d.content) {
     KC_TRY(context.host.chmod(host_path_, mode_));
     return Outcome{true, fmt::format("set mode of {} to {:04o}", host_path_, mode_)};
   }
   KC_TRY(context.host.write_file(host_path_, content_, mode_));
-  return Outcome{true, fmt::format("wrote {} ({})", host_path_, reason)};
+  return Outcome{true, fmt::format("wrote {} ({})", host_path_, d.reason)};
 }
 
 Result<Outcome> PlannedStep::run(const StepContext& context) {

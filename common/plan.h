@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -41,6 +43,16 @@ struct Phase {
 };
 
 using Plan = std::vector<Phase>;
+
+// How a file on the host differs from what it should be.
+struct FileDifference {
+  bool content = false;  // missing or different content (else only the mode differs)
+  std::string reason;    // "new", "content differs", "mode 0600 differs"
+};
+
+// Observes host_path; nullopt when content and mode are already as wanted.
+Result<std::optional<FileDifference>> compare_file(const Host& host, const std::string& host_path,
+                                                   std::string_view content, mode_t mode);
 
 // Ensures a file has exactly this content and mode.
 class FileStep final : public Step {

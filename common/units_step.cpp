@@ -93,17 +93,10 @@ Result<std::vector<UnitsStep::Write>> UnitsStep::differing_files(const Host& hos
   for (const UnitSpec& unit : units_) {
     for (const UnitFile& file : unit.files) {
       const std::string path = unit_path(file.name);
-      auto current = host.read_file(path);
-      if (!current) return std::move(current).error();
-      auto info = host.stat(path);
-      if (!info) return std::move(info).error();
-      if (!current->has_value()) {
-        out.push_back({path, &file.content, "new"});
-      } else if (**current != file.content) {
-        out.push_back({path, &file.content, "content differs"});
-      } else if ((*info)->mode != kUnitMode) {
-        out.push_back({path, nullptr, fmt::format("mode {:04o} differs", (*info)->mode)});
-      }
+      auto diff = compare_file(host, path, file.content, kUnitMode);
+      if (!diff) return std::move(diff).error();
+      if (!diff->has_value()) continue;
+      out.push_back({path, (*diff)->content ? &file.content : nullptr, (*diff)->reason});
     }
   }
   return out;
