@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -291,39 +293,45 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
 
   std::vector<DownloadRequest> requests;
   for (const Artifact* a : to_install) {
-    requests.push_back(
-        DownloadRequest{a->name, a->url, expected[a->name], host.path(a->destination)});
+    requests.push_back(DownloadRequest{a->name, a->url, expected[a->name],
+                                       host.path(a->destination), a->kind == ArtifactKind::binary});
   }
-  download.progress = make_progress_display(::isatty(STDERR_FILENO) == 1);
-  spdlog::info("downloading {}", names(to_install));
-  auto results = download_all(requests, download);
-
+  std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
   std::vector<Error> errors;
   uint64_t bytes = 0;
   int connections = 0;
   std::vector<const Artifact*> installed;
-  for (size_t i = 0; i < to_install.size(); ++i) {
+  // Each file is installed as soon as it is verified, while the others still download.
+  download.on_done = [&](size_t i, const Result<DownloadedFile>& result) {
     const Artifact& a = *to_install[i];
-    if (!results[i]) {
-      errors.push_back(results[i].error());
-      continue;
+    if (!result) {
+      std::lock_guard<std::mutex> hold(mutex);
+      errors.push_back(result.error());
+      return;
     }
-    const DownloadedFile& file = *results[i];
+    const DownloadedFile& file = *result;
     TempFileGuard guard(file.temp_path.string());
-    bytes += file.bytes;
-    connections += file.connections;
     auto record = a.kind == ArtifactKind::binary ? install_binary(host, a, file)
                                                  : install_tarball(host, a, file);
+    std::lock_guard<std::mutex> hold(mutex);
+    bytes += file.bytes;
+    connections += file.connections;
     if (!record) {
       errors.push_back(record.error());
-      continue;
+      return;
     }
     state.artifacts[a.name] = std::move(*record);
-    dirty = true;
     if (auto saved = save_state(); !saved) errors.push_back(saved.error());
     installed.push_back(&a);
+  };
+  download.progress = make_progress_display(::isatty(STDERR_FILENO) == 1);
+  spdlog::info("downloading {}", names(to_install));
+  download_all(requests, download);
+  if (dirty) {
+    if (auto saved = save_state(); !saved) errors.push_back(saved.error());
   }
-  if (dirty && errors.empty()) KC_TRY(save_state());
+  // Artifacts point into one vector, in catalog order.
+  std::sort(installed.begin(), installed.end());
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

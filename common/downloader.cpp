@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <thread>
 
 #include "common/fd.h"
 #include "common/sha256.h"
@@ -27,6 +29,7 @@ struct Segment {
   uint64_t start = 0;       // next byte to write
   uint64_t end = kUnknown;  // exclusive
   uint64_t request_start = 0;
+  uint64_t synced = 0;  // writeback was started for [.., synced)
   CURL* easy = nullptr;
   bool ranged = false;       // this transfer sent a Range header
   bool checked = false;      // the response status was checked
@@ -48,8 +51,10 @@ struct Job {
   std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
   uint64_t hashed = 0;  // bytes [0, hashed) went into `hash`
   uint64_t received = 0;
+  size_t index = 0;
   bool started = false;
-  bool finished = false;
+  bool verifying = false;  // handed to a verifier thread
+  std::atomic<bool> finished{false};
   std::vector<std::unique_ptr<Segment>> segments;
   std::optional<Error> error;
   std::optional<DownloadedFile> result;
@@ -93,6 +98,7 @@ void restart_from_zero(Segment& s) {
   Job& job = *s.job;
   job.received -= s.start;
   s.start = 0;
+  s.synced = 0;
   job.hash = std::make_unique<Sha256>();
   job.hashed = 0;
 }
@@ -182,6 +188,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   s->start += take;
   job.received += take;
+  if (job.request->durable && s->start - s->synced >= (8u << 20)) {
+    // Starts writing back now so that the fsync before the rename has little left to do.
+    ::sync_file_range(job.fd.get(), static_cast<off_t>(s->synced),
+                      static_cast<off_t>(s->start - s->synced), SYNC_FILE_RANGE_WRITE);
+    s->synced = s->start;
+  }
   if (take < total) {
     s->reached_end = true;  // the rest belongs to another segment
     return take;
@@ -193,9 +205,13 @@ class Engine {
  public:
   Engine(const std::vector<DownloadRequest>& requests, const DownloadOptions& options)
       : options_(options), jobs_(requests.size()) {
-    for (size_t i = 0; i < requests.size(); ++i) jobs_[i].request = &requests[i];
+    for (size_t i = 0; i < requests.size(); ++i) {
+      jobs_[i].request = &requests[i];
+      jobs_[i].index = i;
+    }
   }
   ~Engine() {
+    for (auto& t : verifiers_) t.join();
     for (auto& job : jobs_) {
       for (auto& s : job.segments) stop(*s);
       if (!job.temp_path.empty() && !job.result) ::unlink(job.temp_path.c_str());
@@ -232,10 +248,14 @@ class Engine {
       }
       if (active_ > 0) {
         curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
-      } else if (timeout_ms > 0 && wake) {
+      } else if (wake && timeout_ms > 0) {
         ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
+      } else if (!wake) {
+        ::usleep(5000);  // only verifiers are left
       }
     }
+    for (auto& t : verifiers_) t.join();
+    verifiers_.clear();
     if (options_.progress) options_.progress(progress(), true);
     std::vector<Result<DownloadedFile>> out;
     for (auto& job : jobs_) {
@@ -262,14 +282,22 @@ class Engine {
     job.temp_path = tmpl;
   }
 
+  // Called on the loop's thread, or on a verifier's once the loop has let go of the job.
   void finish(Job& job, std::optional<Error> error) {
     for (auto& s : job.segments) stop(*s);
-    job.finished = true;
     if (error) {
       job.error = std::move(error);
       job.fd.reset();
       if (!job.temp_path.empty()) ::unlink(job.temp_path.c_str());
     }
+    if (options_.on_done) {
+      if (job.result) {
+        options_.on_done(job.index, *job.result);
+      } else {
+        options_.on_done(job.index, *job.error);
+      }
+    }
+    job.finished = true;
   }
 
   void stop(Segment& s) {
@@ -290,6 +318,7 @@ class Engine {
     s.request_start = s.start;
     // Resuming needs a server that accepts ranges; otherwise a single stream starts over.
     if (s.start > 0 && !job.accepts_ranges) restart_from_zero(s);
+    s.synced = s.start;
     s.ranged = s.start > 0 || s.end != kUnknown;
     if (s.ranged && !job.accepts_ranges) s.ranged = false;
     http::configure_handle(s.easy, options_.tls);
@@ -380,9 +409,12 @@ class Engine {
       Job& job = *s->job;
       if (job.finished) continue;
       completed(*s, rc, status);
-      if (!job.finished &&
+      if (!job.finished && !job.verifying &&
           std::all_of(job.segments.begin(), job.segments.end(), [](auto& x) { return x->done; })) {
-        verify(job);
+        // Hashing back and the caller's on_done run off the loop, which keeps the other
+        // transfers going meanwhile.
+        job.verifying = true;
+        verifiers_.emplace_back([this, &job] { verify(job); });
       }
     }
   }
@@ -469,6 +501,7 @@ class Engine {
   std::vector<Job> jobs_;
   CURLM* multi_ = nullptr;
   int active_ = 0;
+  std::vector<std::thread> verifiers_;
 };
 
 size_t append_text(char* data, size_t size, size_t count, void* user) {

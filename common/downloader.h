@@ -28,6 +28,7 @@ struct DownloadRequest {
   std::string url;
   std::optional<std::string> sha256;  // expected digest (lower-case hex); nullopt: no check
   std::filesystem::path dir;          // the temporary file is created here
+  bool durable = false;               // will be kept: start writeback early so fsync is quick
 };
 
 struct DownloadedFile {
@@ -55,6 +56,11 @@ struct DownloadOptions {
   long stall_seconds = 30;             // ... for this long aborts and retries the transfer
   // Called about four times a second and once at the end (final = true).
   std::function<void(const std::vector<ProgressItem>&, bool final)> progress;
+  // Called once per request as soon as it succeeded or failed, before download_all returns, so
+  // the caller can install a file while the others are still downloading. Successful files are
+  // verified from a thread of their own (hashing back what parallel segments wrote), and this is
+  // called on that thread: it must be thread-safe.
+  std::function<void(size_t index, const Result<DownloadedFile>& result)> on_done;
 };
 
 // Downloads every request concurrently. One result per request, in order. A failed request
