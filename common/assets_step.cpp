@@ -342,7 +342,7 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
     return Error{"install assets", "", failed,
                  installed.empty() ? "" : "installed: " + names(installed)};
   }
-  std::string summary = fmt::format("installed {} ({} in {:.1f} s over {} connection(s))",
+  std::string summary = fmt::format("installed {} ({} in {:.1f} s, {} transfer(s))",
                                     names(installed), format_bytes(bytes), seconds, connections);
   if (!in_place.empty()) summary += "; already in place: " + names(in_place);
   return Outcome{true, summary};

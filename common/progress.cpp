@@ -38,14 +38,18 @@ struct Display {
     if (!terminal) {
       if (!final && Clock::now() - last_log < std::chrono::seconds(5)) return;
       last_log = Clock::now();
-      spdlog::info(
-          "downloading: {} of {} ({:.0f}%), {}/s, ETA {}", format_bytes(received),
-          totals_known ? format_bytes(total) : std::string("?"),
-          totals_known && total > 0
-              ? 100.0 * static_cast<double>(received) / static_cast<double>(total)
-              : 0.0,
-          format_bytes(static_cast<uint64_t>(rate)),
-          final ? "0s" : (totals_known ? eta(total - std::min(total, received), rate) : "--"));
+      if (final) {
+        spdlog::info("downloaded {} in {:.1f} s ({}/s)", format_bytes(received), elapsed,
+                     format_bytes(static_cast<uint64_t>(rate)));
+      } else {
+        spdlog::info("downloading: {} of {} ({:.0f}%), {}/s, ETA {}", format_bytes(received),
+                     totals_known ? format_bytes(total) : std::string("?"),
+                     totals_known && total > 0
+                         ? 100.0 * static_cast<double>(received) / static_cast<double>(total)
+                         : 0.0,
+                     format_bytes(static_cast<uint64_t>(rate)),
+                     totals_known ? eta(total - std::min(total, received), rate) : "--");
+      }
       return;
     }
     std::string out;

@@ -110,6 +110,17 @@ set -e
 expect_match "$out" "SHA-256 mismatch: expected 0000" "published digest mismatch"
 [ ! -e "$ROOT/opt/bin/kubectl" ] || fail "kubectl installed despite a digest mismatch"
 
+# A --config file takes the same keys as the flags, under the command's name.
+cat >"$SCRATCH/worker.json" <<JSON
+{"dry-run": true, "install": {"catalog": "$SCRATCH/cat/catalog.json", "mirror": "https://mirror.test:8443/k8s",
+ "ca-file": "$SCRATCH/tls/ca.pem", "kubernetes-version": "1.36.3", "arch": "amd64", "max-connections": 4}}
+JSON
+out=$("$KC_WORKER" --config "$SCRATCH/worker.json" install --root "$SCRATCH/config-root" 2>&1) || fail "--config run failed: $out"
+expect_match "$out" "from https://mirror.test:8443/k8s/release/v1.36.3/bin/linux/amd64/kubelet to /opt/bin" "--config keys"
+[ ! -e "$SCRATCH/config-root" ] || fail "the --config dry run changed the host"
+expect_exit 2 "$KC_WORKER" install --root "$SCRATCH/config-root" --mirror ftp://x
+expect_exit 2 "$KC_WORKER" install --root "$SCRATCH/config-root" --max-connections 0
+
 # https_proxy is honoured: every request goes through the proxy when it is set.
 rm -rf "$ROOT"
 PROXY_PORT=$(free_port)
