@@ -134,7 +134,7 @@ for evil in dotdot absolute symlink symlink-abs; do
   check_installed
 done
 
-# 6. A full disk: /opt/bin on a 4 MB tmpfs cannot take the 12 MB kubelet.
+# 6. A full disk: /opt/bin on a 4 MB tmpfs cannot take the 24 MB kubelet.
 reset_root
 mkdir -p "$ROOT/opt/bin"
 if mount -t tmpfs -o size=4m kc-test-full "$ROOT/opt/bin" 2>/dev/null; then

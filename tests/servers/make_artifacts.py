@@ -79,7 +79,7 @@ def main():
     p.add_argument("docroot")
     p.add_argument("catalog_dir")
     p.add_argument("--scale", type=float, default=1.0, help="multiplies the default sizes (MB)")
-    p.add_argument("--sizes", default="kubeadm=3,kubelet=12,kubectl=2,crictl=1,cni-plugins=2",
+    p.add_argument("--sizes", default="kubeadm=3,kubelet=24,kubectl=2,crictl=1,cni-plugins=2",
                    help="NAME=MB,... before --scale")
     args = p.parse_args()
     sizes = {k: int(float(v) * args.scale * 1000 * 1000) for k, v in
