@@ -293,8 +293,9 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
 
   std::vector<DownloadRequest> requests;
   for (const Artifact* a : to_install) {
+    const bool binary = a->kind == ArtifactKind::binary;
     requests.push_back(DownloadRequest{a->name, a->url, expected[a->name],
-                                       host.path(a->destination), a->kind == ArtifactKind::binary});
+                                       host.path(a->destination), binary, !binary});
   }
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
   std::vector<Error> errors;

@@ -376,14 +376,20 @@ class Engine {
     // Idle connections take the second half of the largest remaining piece.
     while (active_ < budget) {
       Segment* largest = nullptr;
+      uint64_t best = 0;
       for (auto& job : jobs_) {
         if (job.finished || !job.accepts_ranges || job.size == kUnknown) continue;
         for (auto& s : job.segments) {
           if (!s->easy || s->done || s->end == kUnknown || s->start >= s->end) continue;
-          if (!largest || s->end - s->start > largest->end - largest->start) largest = s.get();
+          if (s->end - s->start < 2 * options_.min_segment) continue;
+          const uint64_t score = (s->end - s->start) * (job.request->finish_early ? 2 : 1);
+          if (score > best) {
+            best = score;
+            largest = s.get();
+          }
         }
       }
-      if (!largest || largest->end - largest->start < 2 * options_.min_segment) return;
+      if (!largest) return;
       const uint64_t mid = largest->start + (largest->end - largest->start) / 2;
       Job& job = *largest->job;
       auto piece = std::make_unique<Segment>();

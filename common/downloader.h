@@ -29,6 +29,8 @@ struct DownloadRequest {
   std::optional<std::string> sha256;  // expected digest (lower-case hex); nullopt: no check
   std::filesystem::path dir;          // the temporary file is created here
   bool durable = false;               // will be kept: start writeback early so fsync is quick
+  bool finish_early = false;          // needs work after the download (extraction): idle
+                                      // connections help it first, so that work overlaps the rest
 };
 
 struct DownloadedFile {

@@ -9,7 +9,8 @@
 # in the same run as the baseline. Needs root (ip netns, tc).
 #
 # Usage: tests/bench/assets_bench.sh [BUILD_DIR]   (default: build)
-# Env: PER_CONN_MBIT (200 = 25 MB/s), SHARED_MBIT (800 = 100 MB/s), RUNS (3), SIZES (MB, see
+# Env: PER_CONN_MBIT (200 = 25 MB/s), SHARED_MBIT (800 = 100 MB/s), RUNS (3), SCENARIOS
+#      ("per-connection shared"), SIZES (MB, see
 #      tests/servers/make_artifacts.py), KC_BENCH_ARGS (extra kc-worker flags)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -117,7 +118,7 @@ timed() {
 
 printf '\nartifacts: %s bytes in total, largest %s bytes; %s run(s) each, median shown\n' "$TOTAL" "$LARGEST" "$RUNS"
 results=()
-for scenario in per-connection shared; do
+for scenario in ${SCENARIOS:-per-connection shared}; do
   if [ "$scenario" = per-connection ]; then
     limit_per_connection
     rate=$((PER_CONN_MBIT * 1000000 / 8))
