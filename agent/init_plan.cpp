@@ -24,11 +24,10 @@ Plan make_init_plan(const InitOptions& o) {
   plan(preflight, "read the instance's region, zone and private DNS name from AWS IMDSv2");
 
   Phase assets{"assets", {}};
-  plan(assets, fmt::format("install kubeadm, kubelet and kubectl {} ({}) to {}, verified against "
-                           "pinned SHA-256 digests",
-                           o.kubernetes_version, o.arch, paths::opt_bin));
-  plan(assets, fmt::format("install crictl ({}) to {}", o.arch, paths::opt_bin));
-  plan(assets, fmt::format("install the CNI plugins ({}) to {}", o.arch, paths::cni_bin));
+  AssetOptions asset_options = o.assets;
+  asset_options.kubernetes_version = o.kubernetes_version;
+  asset_options.arch = o.arch;
+  assets.steps.push_back(std::make_unique<AssetsStep>(std::move(asset_options)));
 
   Phase units{"units", {}};
   // Until kubeadm writes its configuration, kubelet restarts every 10 s, as after a package

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "common/assets_step.h"
 #include "common/plan.h"
 
 namespace kc::leader {
@@ -11,6 +12,7 @@ struct InitOptions {
   std::string kubernetes_version;
   std::string arch;
   std::string cluster_name = "kubernetes";
+  AssetOptions assets;  // its version and arch are the fields above
 };
 
 Plan make_init_plan(const InitOptions& options);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"amd64", "arm64"}));
   init_cmd->add_option("--cluster-name", init.cluster_name, "Cluster name (ASG auto-discovery tag)")
       ->capture_default_str();
+  add_asset_flags(init_cmd, init.assets);
 
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);

@@ -13,11 +13,10 @@ void plan(Phase& phase, std::string description) {
 
 Phase assets_phase(const JoinOptions& o) {
   Phase assets{"assets", {}};
-  plan(assets, fmt::format("install kubeadm, kubelet and kubectl {} ({}) to {}, verified against "
-                           "pinned SHA-256 digests",
-                           o.kubernetes_version, o.arch, paths::opt_bin));
-  plan(assets, fmt::format("install crictl ({}) to {}", o.arch, paths::opt_bin));
-  plan(assets, fmt::format("install the CNI plugins ({}) to {}", o.arch, paths::cni_bin));
+  AssetOptions options = o.assets;
+  options.kubernetes_version = o.kubernetes_version;
+  options.arch = o.arch;
+  assets.steps.push_back(std::make_unique<AssetsStep>(std::move(options)));
   return assets;
 }
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "common/assets_step.h"
 #include "common/log.h"
 #include "common/plan.h"
 
@@ -14,6 +15,7 @@ struct JoinOptions {
   std::string api_server;    // "10.0.0.10:6443"
   Secret token;              // bootstrap token; never logged
   std::string ca_cert_hash;  // "sha256:<hex>"
+  AssetOptions assets;       // its version and arch are the two fields above
 };
 
 // Installs the node binaries only (also the first phase of join).

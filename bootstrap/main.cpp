@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--arch", join.arch, "Node architecture")
         ->capture_default_str()
         ->check(CLI::IsMember({"amd64", "arm64"}));
+    add_asset_flags(cmd, join.assets);
   };
 
   CLI::App* install_cmd = cli::add_command(

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/exit_codes.h"
+#include "common/lock.h"
 
 namespace kc {
 
@@ -20,6 +21,24 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
       for (const auto& step : missing) spdlog::error("  {}", step);
       return exit_code::failed;
     }
+  }
+  // One kc at a time; a dry run changes nothing and needs no lock.
+  std::optional<HostLock> lock;
+  if (!options.dry_run) {
+    std::string holder;
+    auto acquired = HostLock::try_acquire(host, &holder);
+    if (!acquired) {
+      spdlog::error("{}: {}", command, acquired.error().message());
+      return exit_code::failed;
+    }
+    if (!*acquired) {
+      spdlog::error("{}: another kc{} holds the lock {}; nothing was changed. Run it again when "
+                    "that one has finished.",
+                    command, holder.empty() ? "" : " (pid " + holder + ")",
+                    host.path(HostLock::kPath).string());
+      return exit_code::locked;
+    }
+    lock = std::move(*acquired);
   }
   if (options.dry_run) {
     std::printf("%s: dry run under root %s; nothing will be changed\n", command.c_str(),

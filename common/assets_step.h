@@ -1,0 +1,42 @@
+// The assets step: puts verified kubeadm, kubelet, kubectl, crictl and the CNI plugins on the
+// host (see common/catalog.h for what and common/downloader.h for how), recording what it
+// installed in /var/lib/kc/assets.json (common/asset_state.h) so that a re-run with everything
+// in place changes nothing and downloads nothing.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "common/plan.h"
+
+namespace kc {
+
+struct AssetOptions {
+  std::string kubernetes_version;
+  std::string arch;
+  std::string catalog_file;  // empty: the built-in catalog
+  std::string mirror;
+  std::string ca_file;
+  bool allow_unpinned = false;
+  bool verify_installed = false;  // hash every installed file instead of trusting its stat
+  int max_connections = 12;
+  int retries = 5;
+  int stall_timeout = 30;  // seconds below 1 kB/s before a transfer is retried
+};
+
+// Adds --catalog, --mirror, --ca-file, --allow-unpinned, --verify-installed, --max-connections,
+// --retries and --stall-timeout to a command (--kubernetes-version and --arch are the command's).
+void add_asset_flags(CLI::App* command, AssetOptions& options);
+
+class AssetsStep final : public Step {
+ public:
+  explicit AssetsStep(AssetOptions options) : options_(std::move(options)) {}
+  std::string describe() const override;
+  Result<Outcome> run(const StepContext& context) override;
+
+ private:
+  AssetOptions options_;
+};
+
+}  // namespace kc

@@ -1,0 +1,120 @@
+#include "common/catalog.h"
+
+#include <doctest/doctest.h>
+
+using namespace kc;
+
+namespace {
+
+const char* kOneArtifact = R"({"artifacts": [{
+  "name": "tool", "kind": "tarball", "version": "kubernetes",
+  "url": "https://example.test/v{version}/{arch}/tool-{version}.tgz", "destination": "/opt/bin",
+  "sha256": {"amd64": {"1.2.3": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}
+}]})";
+
+}  // namespace
+
+TEST_CASE("the built-in catalog pins every default artifact for both architectures") {
+  const Catalog& catalog = builtin_catalog();
+  REQUIRE(catalog.entries.size() == 5);
+  for (const char* arch : {"amd64", "arm64"}) {
+    for (const char* version : {"1.36.3", "1.35.7", "1.34.4", "1.33.8"}) {
+      auto artifacts = resolve(catalog, {version, arch, "", false});
+      REQUIRE(artifacts.ok());
+      CHECK(artifacts->size() == 5);
+      for (const auto& a : *artifacts) CHECK(a.sha256.has_value());
+    }
+  }
+  auto artifacts = resolve(catalog, {"1.36.3", "amd64", "", false});
+  REQUIRE(artifacts.ok());
+  CHECK((*artifacts)[1].name == "kubelet");
+  CHECK((*artifacts)[1].url == "https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kubelet");
+  CHECK(*(*artifacts)[1].sha256 ==
+        "46707a53209f826ad0f0d62371ac69cd00e78fd9a8176cf5f6f87f18f7f8b718");
+  CHECK((*artifacts)[3].url ==
+        "https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.35.0/"
+        "crictl-v1.35.0-linux-amd64.tar.gz");
+  CHECK((*artifacts)[4].destination == "/opt/cni/bin");
+  CHECK((*artifacts)[4].kind == ArtifactKind::tarball);
+}
+
+TEST_CASE("an unpinned version is refused unless allowed") {
+  auto refused = resolve(builtin_catalog(), {"1.37.0", "amd64", "", false});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message().find("kubeadm 1.37.0") != std::string::npos);
+  CHECK(refused.error().message().find("--allow-unpinned") != std::string::npos);
+  auto allowed = resolve(builtin_catalog(), {"1.37.0", "amd64", "", true});
+  REQUIRE(allowed.ok());
+  CHECK_FALSE((*allowed)[0].sha256.has_value());
+  CHECK((*allowed)[3].sha256.has_value());  // crictl's version is fixed and pinned
+}
+
+TEST_CASE("a catalog file is parsed and its patterns resolved") {
+  auto catalog = parse_catalog(kOneArtifact, "test.json");
+  REQUIRE(catalog.ok());
+  auto artifacts = resolve(*catalog, {"1.2.3", "amd64", "", false});
+  REQUIRE(artifacts.ok());
+  REQUIRE(artifacts->size() == 1);
+  const Artifact& a = (*artifacts)[0];
+  CHECK(a.url == "https://example.test/v1.2.3/amd64/tool-1.2.3.tgz");
+  CHECK(a.kind == ArtifactKind::tarball);
+  CHECK(*a.sha256 == std::string(64, 'a'));  // normalised to lower case
+}
+
+TEST_CASE("invalid catalogs are refused with the reason") {
+  auto expect_error = [](const std::string& json, const std::string& why) {
+    auto catalog = parse_catalog(json, "bad.json");
+    REQUIRE_FALSE(catalog.ok());
+    CHECK(catalog.error().message().find("bad.json") != std::string::npos);
+    CHECK_MESSAGE(catalog.error().message().find(why) != std::string::npos,
+                  catalog.error().message());
+  };
+  expect_error("{", "not valid JSON");
+  expect_error("[]", "\"artifacts\" array");
+  expect_error(R"({"artifacts": []})", "no artifacts");
+  expect_error(R"({"artifacts": [{"name": "x", "kind": "zip", "version": "1.0.0",
+      "url": "https://e/x", "destination": "/opt/bin"}]})",
+               "\"kind\"");
+  expect_error(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "latest",
+      "url": "https://e/x", "destination": "/opt/bin"}]})",
+               "\"version\"");
+  expect_error(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "1.0.0",
+      "url": "ftp://e/x", "destination": "/opt/bin"}]})",
+               "\"url\"");
+  expect_error(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "1.0.0",
+      "url": "https://e/x", "destination": "/opt/../etc"}]})",
+               "\"destination\"");
+  expect_error(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "1.0.0",
+      "url": "https://e/x", "destination": "/opt/bin", "sha256": {"amd64": {"1.0.0": "12"}}}]})",
+               "64 hex digits");
+  expect_error(R"({"artifacts": [
+      {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"},
+      {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"}]})",
+               "appears twice");
+}
+
+TEST_CASE("a mirror keeps the upstream path") {
+  CHECK(*rewrite_to_mirror("https://dl.k8s.io/release/v1/kubelet", "https://m.test:8443") ==
+        "https://m.test:8443/release/v1/kubelet");
+  CHECK(*rewrite_to_mirror("https://dl.k8s.io/release/v1/kubelet", "https://m.test/k8s/") ==
+        "https://m.test/k8s/release/v1/kubelet");
+  CHECK_FALSE(rewrite_to_mirror("https://dl.k8s.io/x", "m.test").ok());
+  auto artifacts = resolve(builtin_catalog(), {"1.36.3", "arm64", "https://127.0.0.1:9/m", false});
+  REQUIRE(artifacts.ok());
+  CHECK((*artifacts)[4].url ==
+        "https://127.0.0.1:9/m/containernetworking/plugins/releases/download/v1.9.1/"
+        "cni-plugins-linux-arm64-v1.9.1.tgz");
+}
+
+TEST_CASE("published .sha256 files: bare digest or sha256sum format") {
+  const std::string hex = "46707a53209f826ad0f0d62371ac69cd00e78fd9a8176cf5f6f87f18f7f8b718";
+  CHECK(*parse_sha256_file(hex, "u") == hex);
+  CHECK(*parse_sha256_file(hex + "\n", "u") == hex);
+  CHECK(*parse_sha256_file(hex + "  kubelet\n", "u") == hex);
+  std::string upper = hex;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(*parse_sha256_file(upper, "u") == hex);
+  CHECK_FALSE(parse_sha256_file("", "u").ok());
+  CHECK_FALSE(parse_sha256_file("<html>Not Found</html>", "u").ok());
+  CHECK_FALSE(parse_sha256_file(hex.substr(1), "u").ok());
+}

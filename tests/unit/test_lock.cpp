@@ -1,0 +1,28 @@
+#include "common/lock.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include "scratch_dir.h"
+
+using namespace kc;
+
+TEST_CASE("the host lock is exclusive and released with its holder") {
+  ScratchDir dir;
+  Host host(dir.path());
+  std::string holder;
+  {
+    auto first = HostLock::try_acquire(host, &holder);
+    REQUIRE(first.ok());
+    REQUIRE(first->has_value());
+    CHECK(std::filesystem::exists(dir / "run/kc.lock"));
+    // flock() locks belong to the open file, so a second open conflicts even in one process.
+    auto second = HostLock::try_acquire(host, &holder);
+    REQUIRE(second.ok());
+    CHECK_FALSE(second->has_value());
+    CHECK(holder == std::to_string(::getpid()));
+  }
+  auto again = HostLock::try_acquire(host, &holder);
+  REQUIRE(again.ok());
+  CHECK(again->has_value());
+}
