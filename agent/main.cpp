@@ -1,11 +1,12 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/cleanup.h"
 #include "agent/init_plan.h"
 #include "common/cli.h"
 #include "common/fetch_command.h"
-#include "common/platform.h"
 #include "common/plan_command.h"
+#include "common/platform.h"
 #include "common/version.h"
 
 int main(int argc, char** argv) {
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
   leader::InitOptions init;
   init.kubernetes_version = kDefaultKubernetesVersion;
   init.arch = host_arch().value_or("amd64");
-  CLI::App* init_cmd = cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
+  CLI::App* init_cmd =
+      cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
   init_cmd
       ->add_option("--kubernetes-version", init.kubernetes_version,
                    "Kubernetes release to install, MAJOR.MINOR.PATCH")
@@ -38,14 +40,19 @@ int main(int argc, char** argv) {
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
 
-  return cli::run(*app, global,
-                  {
-                      {init_cmd,
-                       [&] {
-                         Plan plan = leader::make_init_plan(init);
-                         return run_plan_command("kc-leader init", plan, global);
-                       }},
-                      {fetch_cmd, [&] { return run_fetch_command(fetch); }},
-                  },
-                  argc, argv);
+  cleanup::CleanupOptions cleanup_options;
+  CLI::App* cleanup_cmd = cleanup::add_cleanup_command(*app, cleanup_options);
+
+  return cli::run(
+      *app, global,
+      {
+          {init_cmd,
+           [&] {
+             Plan plan = leader::make_init_plan(init);
+             return run_plan_command("kc-leader init", plan, global);
+           }},
+          {fetch_cmd, [&] { return run_fetch_command(fetch); }},
+          {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
+      },
+      argc, argv);
 }
