@@ -25,6 +25,7 @@ struct CleanupOptions {
   std::string interval = "30s";
   std::string resync = "10m";
   std::string backoff_max = "30s";
+  std::string request_timeout = "60s";
   size_t page_size = 500;
   bool once = false;
 };

@@ -178,6 +178,8 @@ class State:
         self.requests = {"list": 0, "watch": 0, "delete": 0, "denied": 0}
         self.bytes_sent = {"list": 0, "watch": 0, "delete": 0}
         self.bookmark_interval = 10.0
+        self.reregister_on_delete = set()
+        self.watch_generation = 0
 
     def next_rv(self):
         self.rv += 1
@@ -398,8 +400,12 @@ class ApiHandler(BaseHTTPRequestHandler):
                 return
             deadline = time.time() + timeout
             last = since
+            generation = STATE.watch_generation
             next_bookmark = time.time() + STATE.bookmark_interval
             while time.time() < deadline and not SHUTTING_DOWN.is_set():
+                if STATE.watch_generation != generation:  # dropped: close without the last chunk
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 with STATE.lock:
                     pending = [(rv, line) for rv, line in STATE.events if rv > last]
                     if not pending:
@@ -434,6 +440,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         fault = STATE.take_fault("delete")
         if fault and self.apply_fault(fault, "delete"):
             return
+        if name in STATE.reregister_on_delete:
+            # The race the UID precondition exists for: a new instance registered under the same
+            # name after kc decided to delete the old one.
+            STATE.reregister_on_delete.discard(name)
+            apply_op({"op": "reregister", "name": name, "spec": {"ready": "True", "taints": []}})
         want_uid = None
         if body:
             try:
@@ -515,6 +526,12 @@ def apply_op(op):
             names = list(STATE.nodes)
         for n in names:
             STATE.put({"name": n})
+    elif kind == "drop-watches":  # as an API server restart or a load balancer would
+        with STATE.lock:
+            STATE.watch_generation += 1
+            STATE.lock.notify_all()
+    elif kind == "reregister-on-delete":
+        STATE.reregister_on_delete.add(op["name"])
     elif kind == "bookmark-interval":
         STATE.bookmark_interval = float(op["seconds"])
     else:
