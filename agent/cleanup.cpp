@@ -398,7 +398,8 @@ CLI::App* add_cleanup_command(CLI::App& app, CleanupOptions& o) {
       ->capture_default_str()
       ->check(duration_check)
       ->type_name("DURATION");
-  cmd->add_option("--request-timeout", o.request_timeout, "Give up on a list page or delete after this")
+  cmd->add_option("--request-timeout", o.request_timeout,
+                  "Give up on a list page or delete after this")
       ->capture_default_str()
       ->check(duration_check)
       ->type_name("DURATION");
@@ -435,8 +436,8 @@ int run_cleanup_command(const CleanupOptions& o, const cli::GlobalOptions& globa
   install_signal_handlers();
   kube::ClientOptions client_options;
   client_options.credentials = std::move(*credentials);
-  client_options.request_timeout = std::max(
-      seconds(1), std::chrono::duration_cast<seconds>(*parse_duration(o.request_timeout)));
+  client_options.request_timeout =
+      std::max(seconds(1), std::chrono::duration_cast<seconds>(*parse_duration(o.request_timeout)));
   kube::Client client(std::move(client_options));
   const Notifier notifier = Notifier::from_environment();
   Daemon daemon(s, client, notifier);

@@ -13,8 +13,8 @@ void plan(Phase& phase, std::string description) {
 
 void unit_file(Phase& phase, std::string_view name) {
   auto content = embedded_unit(name);
-  phase.steps.push_back(std::make_unique<FileStep>(
-      fmt::format("{}/{}", paths::systemd_units, name), std::string(content.value()), 0644));
+  phase.steps.push_back(std::make_unique<FileStep>(fmt::format("{}/{}", paths::systemd_units, name),
+                                                   std::string(content.value()), 0644));
 }
 
 }  // namespace
@@ -41,8 +41,9 @@ Plan make_init_plan(const InitOptions& o) {
   plan(kubeadm, fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
                             "{}, cluster {}, cloud-provider external, containerd socket)",
                             o.kubernetes_version, o.cluster_name));
-  plan(kubeadm, "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
-                "control plane is already up)");
+  plan(kubeadm,
+       "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
+       "control plane is already up)");
 
   Phase addons{"addons", {}};
   plan(addons, "apply flannel (pod network)");
@@ -57,8 +58,9 @@ Plan make_init_plan(const InitOptions& o) {
   plan(cleanup, "enable and start kc-cleanup.service over D-Bus");
 
   Phase join{"worker-user-data", {}};
-  plan(join, "compute the discovery CA hash of /etc/kubernetes/pki/ca.crt and create a bootstrap "
-             "token");
+  plan(join,
+       "compute the discovery CA hash of /etc/kubernetes/pki/ca.crt and create a bootstrap "
+       "token");
   plan(join, "print the worker user data (Ignition 3.5) that runs kc-worker at boot");
 
   for (Phase* p : {&preflight, &assets, &units, &kubeadm, &addons, &cleanup, &join}) {
