@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/cleanup_credentials.h"
 #include "common/units.h"
 
 namespace kc::leader {
@@ -53,7 +54,12 @@ Plan make_init_plan(const InitOptions& o) {
   plan(addons, "apply metrics-server");
 
   Phase cleanup{"cleanup", {}};
-  plan(cleanup, "create the kc-cleanup client certificate (signed by the cluster CA) and RBAC");
+  const cleanup::CredentialsOptions credentials;
+  cleanup.steps.push_back(cleanup::make_client_credentials_step(credentials));
+  cleanup.steps.push_back(
+      std::make_unique<FileStep>(credentials.rbac_manifest, cleanup::rbac_manifest(), 0644));
+  plan(cleanup, "apply " + credentials.rbac_manifest +
+                    " (ClusterRole and ClusterRoleBinding kc-cleanup) with the admin credentials");
   unit_file(cleanup, "kc-cleanup.service");
   plan(cleanup, "enable and start kc-cleanup.service over D-Bus");
 

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "agent/cleanup.h"
+#include "agent/cleanup_credentials.h"
 #include "agent/init_plan.h"
 #include "common/cli.h"
 #include "common/fetch_command.h"
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   cleanup::CleanupOptions cleanup_options;
   CLI::App* cleanup_cmd = cleanup::add_cleanup_command(*app, cleanup_options);
 
+  cleanup::CredentialsOptions credentials_options;
+  CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
+
   return cli::run(
       *app, global,
       {
@@ -53,6 +57,8 @@ int main(int argc, char** argv) {
            }},
           {fetch_cmd, [&] { return run_fetch_command(fetch); }},
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
+          {credentials_cmd,
+           [&] { return cleanup::run_credentials_command(credentials_options, global); }},
       },
       argc, argv);
 }
