@@ -3,6 +3,7 @@
 # protocol kc uses. Sourced after lib.sh.
 
 STANDIN="$KC_SOURCE_ROOT/tests/servers/kube_apiserver_standin.py"
+STANDIN_PREFIX=${STANDIN_PREFIX:-}
 
 # make_kube_pki DIR: a cluster CA (ca.pem, ca.key), a server certificate for 127.0.0.1, a client
 # certificate for kc-cleanup signed by the CA (client.pem, client.key) and one signed by another
@@ -54,12 +55,13 @@ KC
 }
 
 # start_standin PKI_DIR [stand-in args...]: sets API_PORT, CTL_PORT, STANDIN_PID, API_URL.
-# With API_PORT already set, listens on that port again (a restarted API server).
+# With API_PORT already set, listens on that port again (a restarted API server). With
+# STANDIN_PREFIX="nsenter -t PID -n", runs in that process's network namespace (a container's).
 start_standin() {
   local pki=$1
   shift
   local ports="$SCRATCH/standin.ports.$RANDOM"
-  python3 "$STANDIN" --tls-dir "$pki" --port "${API_PORT:-0}" --ports-file "$ports" \
+  $STANDIN_PREFIX python3 "$STANDIN" --tls-dir "$pki" --port "${API_PORT:-0}" --ports-file "$ports" \
     --allow-user kc-cleanup "$@" 2>>"$SCRATCH/standin.log" &
   STANDIN_PID=$!
   on_exit "kill $STANDIN_PID 2>/dev/null"
@@ -79,10 +81,10 @@ stop_standin() {
 }
 
 # ctl JSON: posts a control operation to the stand-in.
-ctl() { curl -sf -X POST --data "$1" "http://127.0.0.1:$CTL_PORT/" >/dev/null || fail "stand-in control: $1"; }
+ctl() { $STANDIN_PREFIX curl -sf -X POST --data "$1" "http://127.0.0.1:$CTL_PORT/" >/dev/null || fail "stand-in control: $1"; }
 # state EXPR: a Python expression over the stand-in's state `s`, printed.
 state() {
-  curl -sf "http://127.0.0.1:$CTL_PORT/" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
+  $STANDIN_PREFIX curl -sf "http://127.0.0.1:$CTL_PORT/" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 
 # wait_for DESCRIPTION SECONDS CMD...: polls CMD until it succeeds.
