@@ -19,7 +19,7 @@ Faults can be injected (500, connection reset, stall, truncated or malformed JSO
 A plain-HTTP control endpoint on another loopback port drives it (POST JSON, GET /state).
 """
 import argparse
-import base64
+import bisect
 import gzip
 import hashlib
 import json
@@ -107,7 +107,7 @@ def make_node(spec, rv):
         conditions.append({"type": "Ready", "status": ready, "lastHeartbeatTime": heartbeat,
                            "lastTransitionTime": rfc3339(ready_since), "reason": r, "message": m})
     images = []
-    for i in range(spec.get("images", 34)):
+    for i in range(spec.get("images", 27)):
         digest = hashlib.sha256(f"{name}-{i}".encode()).hexdigest()
         repo = f"registry.k8s.io/example/component-{i % 17}"
         images.append({"names": [f"{repo}@sha256:{digest}", f"{repo}:v1.{i}.{i % 7}"],
@@ -169,7 +169,8 @@ class State:
         self.specs = {}
         self.nodes = {}  # name -> serialized JSON (str)
         self.uids = {}
-        self.events = []  # (rv, line)
+        self.events = []  # (rv, line), oldest first; bounded, like etcd's compacted history
+        self.event_rvs = []
         self.compacted = 0
         self.snapshots = {}
         self.faults = []  # dicts: target, kind, count
@@ -198,7 +199,7 @@ class State:
             self.nodes[name] = json.dumps(obj, separators=(",", ":"))
             self.uids[name] = obj["metadata"]["uid"]
             if event:
-                self.events.append((rv, '{"type":"%s","object":%s}\n' % (typ, self.nodes[name])))
+                self.record(rv, '{"type":"%s","object":%s}\n' % (typ, self.nodes[name]))
             self.lock.notify_all()
 
     def remove(self, name, by=None):
@@ -211,12 +212,23 @@ class State:
             self.specs.pop(name, None)
             self.uids.pop(name, None)
             line = json.dumps({"type": "DELETED", "object": obj}, separators=(",", ":"))
-            self.events.append((rv, line + "\n"))
+            self.record(rv, line + "\n")
             if by is not None:
                 self.deleted.append({"name": name, "uid": obj["metadata"]["uid"], "user": by,
                                      "time": time.time()})
             self.lock.notify_all()
             return obj
+
+    def record(self, rv, line):  # with the lock held
+        self.events.append((rv, line))
+        self.event_rvs.append(rv)
+        if len(self.events) > 20000:
+            del self.events[:10000]
+            del self.event_rvs[:10000]
+            self.compacted = self.event_rvs[0] - 1
+
+    def events_after(self, rv):  # with the lock held
+        return self.events[bisect.bisect_right(self.event_rvs, rv):]
 
     def take_fault(self, target):
         with self.lock:
@@ -293,7 +305,7 @@ class ApiHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        if url.path in ("/api", "/apis", "/version"):
+        if url.path in ("/api", "/apis", "/version", "/api/v1"):
             return self.discovery(url.path)
         if url.path != "/api/v1/nodes":
             user = self.authorize()
@@ -313,6 +325,17 @@ class ApiHandler(BaseHTTPRequestHandler):
             return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
                                         "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                                                         "serverAddress": "127.0.0.1:6443"}]})
+        if path == "/api/v1":
+            return self.send_json(200, {
+                "kind": "APIResourceList", "groupVersion": "v1",
+                "resources": [
+                    {"name": "nodes", "singularName": "node", "namespaced": False, "kind": "Node",
+                     "verbs": ["create", "delete", "deletecollection", "get", "list", "patch",
+                               "update", "watch"], "shortNames": ["no"],
+                     "storageVersionHash": "XwShjMxG9Fs="},
+                    {"name": "nodes/status", "singularName": "", "namespaced": False, "kind": "Node",
+                     "verbs": ["get", "patch", "update"]},
+                ]})
         return self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
 
     def list(self, q):
@@ -407,10 +430,10 @@ class ApiHandler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 with STATE.lock:
-                    pending = [(rv, line) for rv, line in STATE.events if rv > last]
+                    pending = STATE.events_after(last)
                     if not pending:
                         STATE.lock.wait(0.2)
-                        pending = [(rv, line) for rv, line in STATE.events if rv > last]
+                        pending = STATE.events_after(last)
                     current = STATE.rv
                 if pending:
                     self.chunk("".join(line for _, line in pending))
@@ -485,7 +508,7 @@ class ControlHandler(BaseHTTPRequestHandler):
             self.reply({"nodes": sorted(STATE.nodes), "uids": STATE.uids, "deleted": STATE.deleted,
                         "rejected": STATE.rejected, "requests": STATE.requests,
                         "bytes_sent": STATE.bytes_sent, "rv": STATE.rv,
-                        "faults": STATE.faults})
+                        "faults": STATE.faults, "churned": getattr(STATE, "churned", 0)})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
@@ -521,6 +544,7 @@ def apply_op(op):
         with STATE.lock:
             STATE.compacted = STATE.rv + 1
             STATE.events.clear()
+            STATE.event_rvs.clear()
     elif kind == "heartbeat":  # every node's status touched, as kubelets do every few minutes
         with STATE.lock:
             names = list(STATE.nodes)
@@ -532,10 +556,30 @@ def apply_op(op):
             STATE.lock.notify_all()
     elif kind == "reregister-on-delete":
         STATE.reregister_on_delete.add(op["name"])
+    elif kind == "churn":  # kubelets updating their Node status: per_second updates, round-robin
+        threading.Thread(target=churn, args=(float(op["per_second"]), float(op["seconds"])),
+                         daemon=True).start()
     elif kind == "bookmark-interval":
         STATE.bookmark_interval = float(op["seconds"])
     else:
         raise ValueError(f"unknown op {kind}")
+
+
+def churn(per_second, seconds):
+    with STATE.lock:
+        names = sorted(STATE.nodes)
+    start = time.time()
+    i = 0
+    while time.time() - start < seconds and names:
+        due = int((time.time() - start) * per_second)
+        while i < due:
+            name = names[i % len(names)]
+            if name in STATE.nodes:
+                STATE.put({"name": name})
+            i += 1
+        time.sleep(0.02)
+    with STATE.lock:
+        STATE.churned = getattr(STATE, "churned", 0) + i
 
 
 SHUTTING_DOWN = threading.Event()
