@@ -1,5 +1,6 @@
 #include "agent/cleanup.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -127,6 +128,9 @@ class Daemon {
     }
     resource_version_ = list->resource_version;
     synced_ = true;
+    // The list's pages are freed by now; give their memory back so the resident size follows
+    // the compact records, not the largest page.
+    malloc_trim(0);
     resync_at_ = Clock::now() + s_.resync;
     backoff_ = milliseconds(0);
     next_sweep_ = Clock::now();

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/kube_client.h"
 #include "common/kubeconfig.h"
 #include "common/plan_command.h"
 
@@ -231,8 +232,9 @@ class ClientCredentialsStep final : public Step {
 }  // namespace
 
 std::string rbac_manifest() {
+  // Block style only, so kc's own YAML reader (common/kubeconfig.h) reads it back to apply it.
   return R"(# kc-cleanup's least privilege: read and delete Node objects, nothing else.
-# Written by kc-leader cleanup-credentials; applied by kc.
+# Written and applied by kc-leader cleanup-credentials.
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
@@ -240,9 +242,15 @@ metadata:
   labels:
     app.kubernetes.io/managed-by: kc
 rules:
-- apiGroups: [""]
-  resources: ["nodes"]
-  verbs: ["get", "list", "watch", "delete"]
+- apiGroups:
+  - ""
+  resources:
+  - nodes
+  verbs:
+  - get
+  - list
+  - watch
+  - delete
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -261,6 +269,104 @@ subjects:
 )";
 }
 
+Result<std::vector<nlohmann::json>> rbac_objects() {
+  const std::string text = rbac_manifest();
+  std::vector<nlohmann::json> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find("\n---\n", start);
+    if (end == std::string::npos) end = text.size();
+    auto doc =
+        parse_yaml_subset(std::string_view(text).substr(start, end - start), "RBAC manifest");
+    if (!doc) return std::move(doc).error();
+    out.push_back(std::move(*doc));
+    start = end + 5;
+  }
+  return out;
+}
+
+namespace {
+
+// Applies the RBAC objects with server-side apply (as kubectl apply --server-side does), with the
+// cluster admin's credentials; objects that already say the same are left alone.
+class RbacApplyStep final : public Step {
+ public:
+  explicit RbacApplyStep(CredentialsOptions options) : o_(std::move(options)) {}
+
+  std::string describe() const override {
+    return "ClusterRole and ClusterRoleBinding kc-cleanup, applied with " + o_.admin_kubeconfig;
+  }
+
+  Result<Outcome> run(const StepContext& context) override {
+    const Host& host = context.host;
+    if (context.dry_run) {
+      auto admin_stat = host.stat(o_.admin_kubeconfig);
+      if (admin_stat && !*admin_stat) {
+        return Outcome{
+            true, "would apply " + o_.rbac_manifest + " once " + o_.admin_kubeconfig + " exists"};
+      }
+    }
+    auto objects = rbac_objects();
+    if (!objects) return std::move(objects).error();
+    auto admin = load_kubeconfig(host, o_.admin_kubeconfig);
+    if (!admin) return std::move(admin).error().context("apply the kc-cleanup RBAC objects");
+    KC_TRY(kube::validate_credentials(*admin, o_.admin_kubeconfig));
+    kube::ClientOptions options;
+    options.credentials = std::move(*admin);
+    options.request_timeout = std::chrono::seconds(30);
+    kube::Client client(std::move(options));
+    std::vector<std::string> changed;
+    for (const nlohmann::json& object : *objects) {
+      const std::string kind = object.value("kind", "");
+      const std::string name = object["metadata"].value("name", "");
+      const std::string path =
+          "/apis/rbac.authorization.k8s.io/v1/" +
+          std::string(kind == "ClusterRole" ? "clusterroles" : "clusterrolebindings") + "/" + name;
+      auto current = client.request("GET", path, "", "", {});
+      if (!current) return std::move(current).error().context("read " + kind + " " + name);
+      if (current->status == 200 && same(object, current->body)) continue;
+      if (current->status != 200 && current->status != 404) {
+        return Error{"read " + kind + " " + name, client.server() + path, kube::api_error(*current),
+                     ""};
+      }
+      changed.push_back(kind + " " + name);
+      if (context.dry_run) continue;
+      auto applied = client.request("PATCH", path + "?fieldManager=kc&force=true", object.dump(),
+                                    "application/apply-patch+yaml", {});
+      if (!applied) return std::move(applied).error().context("apply " + kind + " " + name);
+      if (applied->status != 200 && applied->status != 201) {
+        return Error{"apply " + kind + " " + name, client.server() + path,
+                     kube::api_error(*applied), "the admin kubeconfig must allow managing RBAC"};
+      }
+    }
+    if (changed.empty()) return Outcome{false, "up to date"};
+    std::string list;
+    for (const std::string& c : changed) list += (list.empty() ? "" : ", ") + c;
+    return Outcome{true, (context.dry_run ? "would apply " : "applied ") + list};
+  }
+
+ private:
+  // Whether the object on the server grants what the manifest says.
+  static bool same(const nlohmann::json& want, const std::string& body) {
+    nlohmann::json have = nlohmann::json::parse(body, nullptr, false);
+    if (have.is_discarded() || !have.is_object()) return false;
+    for (const char* field : {"rules", "roleRef", "subjects"}) {
+      if (want.contains(field) && (!have.contains(field) || have[field] != want[field])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  CredentialsOptions o_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> make_rbac_apply_step(const CredentialsOptions& options) {
+  return std::make_unique<RbacApplyStep>(options);
+}
+
 std::unique_ptr<Step> make_client_credentials_step(const CredentialsOptions& options) {
   return std::make_unique<ClientCredentialsStep>(options);
 }
@@ -269,6 +375,7 @@ Plan make_credentials_plan(const CredentialsOptions& options) {
   Phase phase{"cleanup-credentials", {}};
   phase.steps.push_back(make_client_credentials_step(options));
   phase.steps.push_back(std::make_unique<FileStep>(options.rbac_manifest, rbac_manifest(), 0644));
+  phase.steps.push_back(make_rbac_apply_step(options));
   Plan plan;
   plan.push_back(std::move(phase));
   return plan;
@@ -286,6 +393,10 @@ CLI::App* add_credentials_command(CLI::App& app, CredentialsOptions& o) {
       ->type_name("FILE");
   cmd->add_option("--ca-key", o.ca_key, "Cluster CA key")->capture_default_str()->type_name("FILE");
   cmd->add_option("--kubeconfig", o.kubeconfig, "Where to write kc-cleanup's kubeconfig")
+      ->capture_default_str()
+      ->type_name("FILE");
+  cmd->add_option("--admin-kubeconfig", o.admin_kubeconfig,
+                  "Kubeconfig allowed to manage RBAC (applies the manifest; server default)")
       ->capture_default_str()
       ->type_name("FILE");
   cmd->add_option("--rbac-manifest", o.rbac_manifest, "Where to write the RBAC manifest")

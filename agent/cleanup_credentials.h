@@ -2,14 +2,18 @@
 // of admin.conf. An EC P-256 key and a client certificate for user kc-cleanup (no group),
 // signed with the cluster CA (/etc/kubernetes/pki/ca.{crt,key}) using OpenSSL, in a kubeconfig
 // (mode 0600) under /etc/kc; and the RBAC manifest (a ClusterRole allowing get, list, watch and
-// delete on nodes, bound to that user) for kc to apply. Converges: a valid certificate is kept,
-// one near its expiry, from another CA or for another server is replaced.
+// delete on nodes, bound to that user), which it applies with the admin kubeconfig. Converges: a
+// valid certificate is kept, one near its expiry, from another CA or for another server is
+// replaced.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/cli.h"
 #include "common/plan.h"
@@ -31,6 +35,12 @@ struct CredentialsOptions {
 
 // The ClusterRole and ClusterRoleBinding kc-cleanup needs, as a YAML manifest.
 std::string rbac_manifest();
+
+// The manifest's objects, parsed.
+Result<std::vector<nlohmann::json>> rbac_objects();
+
+// The step that applies the RBAC objects with the admin kubeconfig (server-side apply).
+std::unique_ptr<Step> make_rbac_apply_step(const CredentialsOptions& options);
 
 // The step that issues (or keeps) the key, certificate and kubeconfig.
 std::unique_ptr<Step> make_client_credentials_step(const CredentialsOptions& options);

@@ -58,8 +58,7 @@ Plan make_init_plan(const InitOptions& o) {
   cleanup.steps.push_back(cleanup::make_client_credentials_step(credentials));
   cleanup.steps.push_back(
       std::make_unique<FileStep>(credentials.rbac_manifest, cleanup::rbac_manifest(), 0644));
-  plan(cleanup, "apply " + credentials.rbac_manifest +
-                    " (ClusterRole and ClusterRoleBinding kc-cleanup) with the admin credentials");
+  cleanup.steps.push_back(cleanup::make_rbac_apply_step(credentials));
   unit_file(cleanup, "kc-cleanup.service");
   plan(cleanup, "enable and start kc-cleanup.service over D-Bus");
 

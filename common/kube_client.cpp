@@ -347,6 +347,47 @@ Result<DeleteResult> Client::delete_node(const std::string& name, const std::str
                "HTTP " + std::to_string(status) + ": " + status_message(sink.body), ""};
 }
 
+Result<Client::Response> Client::request(const std::string& method, const std::string& path,
+                                         const std::string& body, const std::string& content_type,
+                                         const Tick& tick) {
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  const std::string url = server() + path;
+  EasyPtr easy = impl_->make_easy(options_, url, error_buffer);
+  if (!easy) return Error{method, url, "curl_easy_init failed", ""};
+  curl_easy_setopt(easy.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
+  CurlSlist headers;
+  headers.add("Accept: application/json");
+  if (!body.empty()) {
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    headers.add(("Content-Type: " + content_type).c_str());
+  }
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
+  BodySink sink;
+  sink.cap = options_.max_response_bytes;
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
+                   static_cast<long>(options_.request_timeout.count()));
+  bool aborted = false;
+  const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
+  ++traffic_.requests;
+  traffic_.wire_bytes += sink.body.size();
+  traffic_.decoded_bytes += sink.body.size();
+  if (aborted) return Error{method, url, "stopped", ""};
+  if (rc != CURLE_OK) {
+    return Error{method, url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
+  }
+  Response response;
+  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(sink.body);
+  return response;
+}
+
+std::string api_error(const Client::Response& response) {
+  return "HTTP " + std::to_string(response.status) + ": " + status_message(response.body);
+}
+
 }  // namespace kc::kube
 
 #include <openssl/bio.h>

@@ -66,6 +66,16 @@ class Client {
   Result<DeleteResult> delete_node(const std::string& name, const std::string& uid,
                                    const Tick& tick);
 
+  struct Response {
+    long status = 0;
+    std::string body;
+  };
+  // Any other API call: METHOD path (from the server root) with an optional body. HTTP errors
+  // are responses, not errors; transport failures are errors.
+  Result<Response> request(const std::string& method, const std::string& path,
+                           const std::string& body, const std::string& content_type,
+                           const Tick& tick);
+
   const Traffic& traffic() const { return traffic_; }
   const std::string& server() const { return options_.credentials.server; }
 
@@ -83,4 +93,7 @@ namespace kc::kube {
 // key is a PEM private key matching the certificate, so bad configuration is reported as such
 // and not retried forever as if the server were failing.
 Status validate_credentials(const ClusterCredentials& credentials, const std::string& where);
+
+// "HTTP 403: <the Status message>" for an error response.
+std::string api_error(const Client::Response& response);
 }  // namespace kc::kube

@@ -6,8 +6,8 @@ STANDIN="$KC_SOURCE_ROOT/tests/servers/kube_apiserver_standin.py"
 STANDIN_PREFIX=${STANDIN_PREFIX:-}
 
 # make_kube_pki DIR: a cluster CA (ca.pem, ca.key), a server certificate for 127.0.0.1, a client
-# certificate for kc-cleanup signed by the CA (client.pem, client.key) and one signed by another
-# CA (rogue.pem, rogue.key). All with the real openssl.
+# certificate for kc-cleanup signed by the CA (client.pem, client.key), one signed by another
+# CA (rogue.pem, rogue.key) and the cluster admin's (admin.pem, admin.key; O=system:masters). All with the real openssl.
 make_kube_pki() {
   local d=$1
   mkdir -p "$d"
@@ -25,6 +25,11 @@ make_kube_pki() {
     -days 2 -extfile "$d/client.cnf" -out "$d/client.pem" 2>/dev/null
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -subj "/CN=kc-cleanup" -keyout "$d/rogue.key" -out "$d/rogue.pem" 2>/dev/null
+  # The cluster admin, as in kubeadm's admin.conf.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/O=system:masters/CN=kubernetes-admin" -keyout "$d/admin.key" -out "$d/admin.csr" 2>/dev/null
+  openssl x509 -req -in "$d/admin.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/client.cnf" -out "$d/admin.pem" 2>/dev/null
   [ -s "$d/client.pem" ] && [ -s "$d/server.pem" ] || fail "openssl could not make the test PKI"
 }
 
@@ -55,14 +60,18 @@ KC
 }
 
 # start_standin PKI_DIR [stand-in args...]: sets API_PORT, CTL_PORT, STANDIN_PID, API_URL.
+# Lets user kc-cleanup at nodes unless STANDIN_ALLOW_USER says another (empty: nobody but
+# system:masters, and with --rbac whom the applied ClusterRoleBindings allow).
 # With API_PORT already set, listens on that port again (a restarted API server). With
 # STANDIN_PREFIX="nsenter -t PID -n", runs in that process's network namespace (a container's).
 start_standin() {
   local pki=$1
   shift
   local ports="$SCRATCH/standin.ports.$RANDOM"
+  local users=()
+  [ -z "${STANDIN_ALLOW_USER-kc-cleanup}" ] || users=(--allow-user "${STANDIN_ALLOW_USER-kc-cleanup}")
   $STANDIN_PREFIX python3 "$STANDIN" --tls-dir "$pki" --port "${API_PORT:-0}" --ports-file "$ports" \
-    --allow-user kc-cleanup "$@" 2>>"$SCRATCH/standin.log" &
+    "${users[@]}" "$@" 2>>"$SCRATCH/standin.log" &
   STANDIN_PID=$!
   on_exit "kill $STANDIN_PID 2>/dev/null"
   local i

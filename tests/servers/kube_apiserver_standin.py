@@ -12,6 +12,8 @@ its protocol kc uses, as the real one does:
     chunked, newline-delimited watch events, BOOKMARKs, a 410 ERROR event when the version has
     been compacted away;
   - DELETE /api/v1/nodes/NAME with DeleteOptions.preconditions.uid (409 on mismatch);
+  - GET and server-side apply (PATCH) of ClusterRoles and ClusterRoleBindings, and with --rbac
+    the RBAC authorizer for nodes (users in group system:masters may do anything);
   - Node objects shaped like a real cluster's (~8 KB: conditions, taints with timeAdded,
     labels, annotations, addresses, providerID, nodeInfo, status.images).
 Faults can be injected (500, connection reset, stall, truncated or malformed JSON, 410).
@@ -181,6 +183,8 @@ class State:
         self.bookmark_interval = 10.0
         self.reregister_on_delete = set()
         self.watch_generation = 0
+        self.rbac = {"clusterroles": {}, "clusterrolebindings": {}}
+        self.applied = []
 
     def next_rv(self):
         self.rv += 1
@@ -241,6 +245,8 @@ class State:
 
 STATE = State()
 ALLOWED_USERS = set()
+RBAC = False
+RBAC_PREFIX = "/apis/rbac.authorization.k8s.io/v1/"
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -249,15 +255,24 @@ class ApiHandler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet; tests read /state instead
         pass
 
-    def user(self):
+    def identity(self):
+        """(user, groups) from the client certificate, as the API server's x509 authenticator:
+        CN is the user, each O a group. None without a certificate."""
         cert = self.connection.getpeercert()
         if not cert:
             return None
+        user, groups = "", []
         for rdn in cert.get("subject", ()):
             for k, v in rdn:
                 if k == "commonName":
-                    return v
-        return ""
+                    user = v
+                elif k == "organizationName":
+                    groups.append(v)
+        return user, groups
+
+    def user(self):
+        ident = self.identity()
+        return None if ident is None else ident[0]
 
     def send_json(self, code, body, kind="list", allow_gzip=False):
         data = (body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))).encode()
@@ -273,16 +288,40 @@ class ApiHandler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.bytes_sent[kind] = STATE.bytes_sent.get(kind, 0) + len(data)
 
-    def authorize(self):
-        user = self.user()
-        if user is None:
+    def allowed(self, user, groups, verb, resource):
+        if "system:masters" in groups:
+            return True
+        if resource != "nodes":
+            return False
+        if user in ALLOWED_USERS:
+            return True
+        if not RBAC:
+            return False
+        # The RBAC authorizer, for ClusterRoleBindings of Users to ClusterRoles.
+        with STATE.lock:
+            for binding in STATE.rbac["clusterrolebindings"].values():
+                if not any(sub.get("kind") == "User" and sub.get("name") == user
+                           for sub in binding.get("subjects", [])):
+                    continue
+                role = STATE.rbac["clusterroles"].get(binding.get("roleRef", {}).get("name"))
+                for rule in (role or {}).get("rules", []):
+                    if "" in rule.get("apiGroups", []) and resource in rule.get("resources", []) \
+                            and (verb in rule.get("verbs", []) or "*" in rule.get("verbs", [])):
+                        return True
+        return False
+
+    def authorize(self, verb="list", resource="nodes"):
+        ident = self.identity()
+        if ident is None:
             STATE.requests["denied"] += 1
             self.send_json(401, status_body(401, "Unauthorized", "Unauthorized"), "delete")
             return None
-        if ALLOWED_USERS and user not in ALLOWED_USERS:
+        user, groups = ident
+        if not self.allowed(user, groups, verb, resource):
             STATE.requests["denied"] += 1
             self.send_json(403, status_body(403, "Forbidden",
-                                            f'nodes is forbidden: User "{user}" cannot access nodes'),
+                                            f'{resource} is forbidden: User "{user}" cannot {verb} '
+                                            f'resource "{resource}" at the cluster scope'),
                            "delete")
             return None
         return user
@@ -307,14 +346,17 @@ class ApiHandler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path in ("/api", "/apis", "/version", "/api/v1"):
             return self.discovery(url.path)
+        if url.path.startswith(RBAC_PREFIX):
+            return self.rbac_object("GET", url.path)
         if url.path != "/api/v1/nodes":
             user = self.authorize()
             if user is None:
                 return
             return self.send_json(404, status_body(404, "NotFound", "the server could not find the requested resource"))
-        if self.authorize() is None:
+        watching = q.get("watch") in ("1", "true")
+        if self.authorize("watch" if watching else "list") is None:
             return
-        if q.get("watch") in ("1", "true"):
+        if watching:
             return self.watch(q)
         return self.list(q)
 
@@ -448,8 +490,46 @@ class ApiHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             pass
 
+    def do_PATCH(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlparse(self.path)
+        if not url.path.startswith(RBAC_PREFIX):
+            return self.send_json(405, status_body(405, "MethodNotAllowed", "not allowed"), "delete")
+        return self.rbac_object("PATCH", url.path, body)
+
+    def rbac_object(self, method, path, body=b""):
+        """GET and server-side apply (PATCH, application/apply-patch+yaml) of ClusterRoles and
+        ClusterRoleBindings."""
+        kind, _, name = path[len(RBAC_PREFIX):].partition("/")
+        if kind not in ("clusterroles", "clusterrolebindings") or not name:
+            return self.send_json(404, status_body(404, "NotFound", "not found"), "delete")
+        if self.authorize("get" if method == "GET" else "patch", kind) is None:
+            return
+        with STATE.lock:
+            current = STATE.rbac[kind].get(name)
+        if method == "GET":
+            if current is None:
+                return self.send_json(404, status_body(404, "NotFound", f'{kind} "{name}" not found'), "delete")
+            return self.send_json(200, current, "delete")
+        if not self.headers.get("Content-Type", "").startswith("application/apply-patch+yaml"):
+            return self.send_json(415, status_body(415, "UnsupportedMediaType", "apply patch expected"), "delete")
+        try:
+            obj = json.loads(body)  # JSON is YAML; kc sends JSON
+        except ValueError:
+            return self.send_json(400, status_body(400, "BadRequest", "malformed apply patch"), "delete")
+        if obj.get("metadata", {}).get("name") != name:
+            return self.send_json(400, status_body(400, "BadRequest", "name mismatch"), "delete")
+        with STATE.lock:
+            STATE.rv += 1
+            obj["metadata"]["uid"] = (current or {}).get("metadata", {}).get("uid") or str(uuid.uuid4())
+            obj["metadata"]["resourceVersion"] = str(STATE.rv)
+            STATE.rbac[kind][name] = obj
+            STATE.applied.append({"kind": kind, "name": name, "user": self.user()})
+        self.send_json(201 if current is None else 200, obj, "delete")
+
     def do_DELETE(self):
-        user = self.authorize()
+        user = self.authorize("delete")
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         if user is None:
@@ -508,7 +588,8 @@ class ControlHandler(BaseHTTPRequestHandler):
             self.reply({"nodes": sorted(STATE.nodes), "uids": STATE.uids, "deleted": STATE.deleted,
                         "rejected": STATE.rejected, "requests": STATE.requests,
                         "bytes_sent": STATE.bytes_sent, "rv": STATE.rv,
-                        "faults": STATE.faults, "churned": getattr(STATE, "churned", 0)})
+                        "faults": STATE.faults, "churned": getattr(STATE, "churned", 0),
+                        "applied": STATE.applied, "rbac": STATE.rbac})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
@@ -598,7 +679,7 @@ def generate(count, doomed, now):
 
 
 def main():
-    global STALL_SECONDS
+    global STALL_SECONDS, RBAC
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tls-dir", required=True, help="server.pem, server.key and ca.pem (client CA)")
     p.add_argument("--port", type=int, default=0)
@@ -609,8 +690,11 @@ def main():
     p.add_argument("--generate", type=int, default=0, help="generate this many nodes")
     p.add_argument("--generate-doomed", type=int, default=0, help="of which this many meet the rule")
     p.add_argument("--stall-seconds", type=int, default=30)
+    p.add_argument("--rbac", action="store_true",
+                   help="authorize node access by the ClusterRoleBindings applied to it")
     args = p.parse_args()
     STALL_SECONDS = args.stall_seconds
+    RBAC = args.rbac
     ALLOWED_USERS.update(args.allow_user)
 
     if args.fixtures:
