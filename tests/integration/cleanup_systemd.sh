@@ -40,6 +40,12 @@ in_ct systemctl daemon-reload
 timeout 30 "$TB" sh "$NAME" -- systemctl start kc-cleanup.service || fail "start failed: $(in_ct journalctl -b -u kc-cleanup.service --no-pager | tail -20)"
 [ "$(in_ct systemctl show -P ActiveState kc-cleanup.service)" = active ] || fail "not active"
 
+# The unit's hardening holds: no capabilities, no new privileges.
+main_pid=$(in_ct systemctl show -P MainPID kc-cleanup.service)
+proc_status=$(in_ct cat "/proc/$main_pid/status")
+expect_match "$proc_status" $'CapEff:[[:space:]]+0000000000000000' "effective capabilities"
+expect_match "$proc_status" $'NoNewPrivs:[[:space:]]+1' "NoNewPrivs"
+
 status_text() { in_ct systemctl show -P StatusText kc-cleanup.service; }
 has_status() { [[ "$(status_text)" =~ $1 ]]; }
 wait_for "STATUS after the first sweep" 10 has_status '^watching 3 nodes, 0 candidates, 1 removed since start, last sweep [0-9T:-]+Z$'
