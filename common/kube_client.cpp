@@ -82,9 +82,10 @@ struct Client::Impl {
     return easy;
   }
 
-  // Runs one transfer on `multi`, calling tick between slices of at most 100 ms.
+  // Runs one transfer on `multi`, calling tick between slices of at most poll_ms.
   // Returns the transfer's CURLcode; `aborted` tells whether tick stopped it.
-  static CURLcode perform(CURLM* multi, CURL* easy, const Tick& tick, bool& aborted) {
+  static CURLcode perform(CURLM* multi, CURL* easy, const Tick& tick, bool& aborted,
+                          int poll_ms = 100) {
     aborted = false;
     curl_multi_add_handle(multi, easy);
     CURLcode result = CURLE_OK;
@@ -113,7 +114,7 @@ struct Client::Impl {
           break;
         }
       }
-      curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+      curl_multi_poll(multi, nullptr, 0, poll_ms, nullptr);
     }
     curl_multi_remove_handle(multi, easy);
     return result;
@@ -273,7 +274,9 @@ Result<WatchEnd> Client::watch_nodes(const std::string& resource_version, int ti
     return !tick || tick();
   };
   bool aborted = false;
-  const CURLcode rc = Impl::perform(impl_->watches, easy.get(), watch_tick, aborted);
+  // An idle watch wakes twice a second: signals interrupt the poll anyway, and timers (sweeps,
+  // the watchdog) need no finer grain.
+  const CURLcode rc = Impl::perform(impl_->watches, easy.get(), watch_tick, aborted, 500);
   ++traffic_.requests;
   traffic_.wire_bytes += state.bytes;
   traffic_.decoded_bytes += state.bytes;
