@@ -16,6 +16,8 @@ test_deps=(
   debootstrap systemd-container # a real systemd as PID 1 for the D-Bus tests
   dbus                          # busctl
   iproute2 python3-jsonschema
+  curl                          # drives the Kubernetes API stand-in's control port in tests
+  jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).
