@@ -45,6 +45,9 @@ expect_match "$out" "does not match" "mismatched key error"
 [[ "$out" != *PRIVATE* && "$out" != *BEGIN* ]] || fail "key material logged"
 
 # --- mutual TLS: a client certificate from another CA, or a server not signed by the CA ----------
+# (The stand-in, as the API server, answers 401 without a client certificate.)
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$PKI/ca.pem" "$API_URL/api/v1/nodes")
+[ "$code" = 401 ] || fail "the stand-in answered $code without a client certificate"
 write_kubeconfig "$SCRATCH/rogue.kubeconfig" "$API_URL" "$PKI/ca.pem" "$PKI/rogue.pem" "$PKI/rogue.key"
 expect_exit 1 "$KC_LEADER" cleanup --kubeconfig "$SCRATCH/rogue.kubeconfig" --once
 write_kubeconfig "$SCRATCH/wrongca.kubeconfig" "$API_URL" "$PKI/rogue.pem" "$PKI/client.pem" "$PKI/client.key"
