@@ -141,7 +141,7 @@ class ClientCredentialsStep final : public Step {
     auto server = resolve_server(host);
     if (!server) return std::move(server).error();
 
-    const std::string why_new = why_reissue(host, ca.get(), *ca_pem, *server);
+    const std::string why_new = why_reissue(host, ca.get(), *server);
     if (why_new.empty()) return Outcome{false, "up to date"};
     if (context.dry_run) return Outcome{true, "would issue a new certificate: " + why_new};
 
@@ -192,8 +192,7 @@ class ClientCredentialsStep final : public Step {
   }
 
   // Why the existing kubeconfig must be replaced; empty when it is still good.
-  std::string why_reissue(const Host& host, X509* ca, const std::string& ca_pem,
-                          const std::string& server) const {
+  std::string why_reissue(const Host& host, X509* ca, const std::string& server) const {
     auto stat = host.stat(o_.kubeconfig);
     if (!stat || !*stat) return "none yet";
     auto existing = load_kubeconfig(host, o_.kubeconfig);
@@ -201,7 +200,6 @@ class ClientCredentialsStep final : public Step {
     if (existing->server != server) return "the API server changed";
     X509Ptr their_ca = parse_cert(existing->ca_pem);
     if (!their_ca || X509_cmp(their_ca.get(), ca) != 0) return "the cluster CA changed";
-    (void)ca_pem;
     X509Ptr cert = parse_cert(existing->client_cert_pem);
     if (!cert) return "the existing certificate is unreadable";
     PkeyPtr ca_pub(X509_get_pubkey(ca));
