@@ -67,7 +67,8 @@ struct Client::Impl {
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout.count()));
-    // A peer gone without a FIN (a partitioned API server) ends a watch within about a minute.
+    // A peer gone without a FIN (a partitioned API server) ends a watch within about two minutes
+    // (30 s idle, then Linux's 9 probes 10 s apart), sooner than the watch's own stall timeout.
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 10L);
