@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/cleanup_credentials.h"
 #include "common/units_step.h"
 
 namespace kc::leader {
@@ -50,7 +51,11 @@ Plan make_init_plan(const InitOptions& o) {
   plan(addons, "apply metrics-server");
 
   Phase cleanup{"cleanup", {}};
-  plan(cleanup, "create the kc-cleanup client certificate (signed by the cluster CA) and RBAC");
+  const cleanup::CredentialsOptions credentials;
+  cleanup.steps.push_back(cleanup::make_client_credentials_step(credentials));
+  cleanup.steps.push_back(
+      std::make_unique<FileStep>(credentials.rbac_manifest, cleanup::rbac_manifest(), 0644));
+  cleanup.steps.push_back(cleanup::make_rbac_apply_step(credentials));
   add_units(cleanup, {embedded_unit_spec("kc-cleanup.service", true)});
 
   Phase join{"worker-user-data", {}};

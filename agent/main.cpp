@@ -1,6 +1,8 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/cleanup.h"
+#include "agent/cleanup_credentials.h"
 #include "agent/init_plan.h"
 #include "common/cli.h"
 #include "common/fetch_command.h"
@@ -40,14 +42,24 @@ int main(int argc, char** argv) {
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
 
-  return cli::run(*app, global,
-                  {
-                      {init_cmd,
-                       [&] {
-                         Plan plan = leader::make_init_plan(init);
-                         return run_plan_command("kc-leader init", plan, global);
-                       }},
-                      {fetch_cmd, [&] { return run_fetch_command(fetch); }},
-                  },
-                  argc, argv);
+  cleanup::CleanupOptions cleanup_options;
+  CLI::App* cleanup_cmd = cleanup::add_cleanup_command(*app, cleanup_options);
+
+  cleanup::CredentialsOptions credentials_options;
+  CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
+
+  return cli::run(
+      *app, global,
+      {
+          {init_cmd,
+           [&] {
+             Plan plan = leader::make_init_plan(init);
+             return run_plan_command("kc-leader init", plan, global);
+           }},
+          {fetch_cmd, [&] { return run_fetch_command(fetch); }},
+          {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
+          {credentials_cmd,
+           [&] { return cleanup::run_credentials_command(credentials_options, global); }},
+      },
+      argc, argv);
 }

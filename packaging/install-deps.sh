@@ -16,7 +16,8 @@ test_deps=(
   debootstrap systemd-container # a real systemd as PID 1 for the D-Bus tests
   dbus                          # dbus-daemon: a bus without systemd (systemd-unreachable test)
   iproute2 python3-jsonschema
-  curl                          # tests/bench/assets_bench.sh: the upstream way (curl | tar) as baseline
+  curl                          # baseline of tests/bench/assets_bench.sh; drives the API stand-in's control port
+  jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).

@@ -1,0 +1,108 @@
+# Helpers for tests against the Kubernetes API server STAND-IN (tests/servers/
+# kube_apiserver_standin.py): no real kube-apiserver can run here, so the stand-in speaks the
+# protocol kc uses. Sourced after lib.sh.
+
+STANDIN="$KC_SOURCE_ROOT/tests/servers/kube_apiserver_standin.py"
+STANDIN_PREFIX=${STANDIN_PREFIX:-}
+
+# make_kube_pki DIR: a cluster CA (ca.pem, ca.key), a server certificate for 127.0.0.1, a client
+# certificate for kc-cleanup signed by the CA (client.pem, client.key), one signed by another
+# CA (rogue.pem, rogue.key) and the cluster admin's (admin.pem, admin.key; O=system:masters). All with the real openssl.
+make_kube_pki() {
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kubernetes" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kube-apiserver" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/server.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/server.cnf" -out "$d/server.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kc-cleanup" \
+    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/client.cnf"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/client.cnf" -out "$d/client.pem" 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=kc-cleanup" -keyout "$d/rogue.key" -out "$d/rogue.pem" 2>/dev/null
+  # The cluster admin, as in kubeadm's admin.conf.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj "/O=system:masters/CN=kubernetes-admin" -keyout "$d/admin.key" -out "$d/admin.csr" 2>/dev/null
+  openssl x509 -req -in "$d/admin.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/client.cnf" -out "$d/admin.pem" 2>/dev/null
+  [ -s "$d/client.pem" ] && [ -s "$d/server.pem" ] || fail "openssl could not make the test PKI"
+}
+
+# write_kubeconfig FILE SERVER CA CERT KEY: a kubeconfig in kubeadm's layout (embedded data).
+write_kubeconfig() {
+  local b64='base64 -w0'
+  cat >"$1" <<KC
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $($b64 <"$3")
+    server: $2
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: kc-cleanup
+  name: kc-cleanup@kubernetes
+current-context: kc-cleanup@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: kc-cleanup
+  user:
+    client-certificate-data: $($b64 <"$4")
+    client-key-data: $($b64 <"$5")
+KC
+}
+
+# start_standin PKI_DIR [stand-in args...]: sets API_PORT, CTL_PORT, STANDIN_PID, API_URL.
+# Lets user kc-cleanup at nodes unless STANDIN_ALLOW_USER says another (empty: nobody but
+# system:masters, and with --rbac whom the applied ClusterRoleBindings allow).
+# With API_PORT already set, listens on that port again (a restarted API server). With
+# STANDIN_PREFIX="nsenter -t PID -n", runs in that process's network namespace (a container's).
+start_standin() {
+  local pki=$1
+  shift
+  local ports="$SCRATCH/standin.ports.$RANDOM"
+  local users=()
+  [ -z "${STANDIN_ALLOW_USER-kc-cleanup}" ] || users=(--allow-user "${STANDIN_ALLOW_USER-kc-cleanup}")
+  $STANDIN_PREFIX python3 "$STANDIN" --tls-dir "$pki" --port "${API_PORT:-0}" --ports-file "$ports" \
+    "${users[@]}" "$@" 2>>"$SCRATCH/standin.log" &
+  STANDIN_PID=$!
+  on_exit "kill $STANDIN_PID 2>/dev/null"
+  local i
+  for i in $(seq 1 200); do
+    [ -s "$ports" ] && break
+    kill -0 "$STANDIN_PID" 2>/dev/null || fail "the API stand-in did not start: $(tail -5 "$SCRATCH/standin.log")"
+    sleep 0.05
+  done
+  read -r API_PORT CTL_PORT <"$ports"
+  API_URL="https://127.0.0.1:$API_PORT"
+}
+
+stop_standin() {
+  kill "$STANDIN_PID" 2>/dev/null
+  wait "$STANDIN_PID" 2>/dev/null || true
+}
+
+# ctl JSON: posts a control operation to the stand-in.
+ctl() { $STANDIN_PREFIX curl -sf -X POST --data "$1" "http://127.0.0.1:$CTL_PORT/" >/dev/null || fail "stand-in control: $1"; }
+# state EXPR: a Python expression over the stand-in's state `s`, printed.
+state() {
+  $STANDIN_PREFIX curl -sf "http://127.0.0.1:$CTL_PORT/" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
+}
+
+# wait_for DESCRIPTION SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+  local what=$1 secs=$2 i
+  shift 2
+  for i in $(seq 1 $((secs * 10))); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  fail "timed out after ${secs}s waiting for: $what"
+}
