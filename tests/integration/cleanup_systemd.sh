@@ -33,7 +33,7 @@ install -D -m 0755 "$KC_LEADER" "$CROOT/opt/bin/kc-leader"
 mkdir -p "$CROOT/etc/kc"
 write_kubeconfig "$CROOT/etc/kc/kc-cleanup.kubeconfig" "$API_URL" "$PKI/ca.pem" "$PKI/client.pem" "$PKI/client.key"
 chmod 0600 "$CROOT/etc/kc/kc-cleanup.kubeconfig"
-echo '{"cleanup": {"grace": "2s", "interval": "1s"}}' >"$CROOT/etc/kc/leader.json"
+echo 'KC_CLEANUP_ARGS=--grace 2s --interval 1s' >"$CROOT/etc/kc/kc-cleanup.env"
 install -m 0644 "$KC_SOURCE_ROOT/units/kc-cleanup.service" "$CROOT/etc/systemd/system/kc-cleanup.service"
 in_ct systemctl daemon-reload
 # Type=notify: systemctl start returns once READY=1 arrived (after the first list).
