@@ -25,10 +25,7 @@ Plan make_init_plan(const InitOptions& o) {
   plan(preflight, "read the instance's region, zone and private DNS name from AWS IMDSv2");
 
   Phase assets{"assets", {}};
-  AssetOptions asset_options = o.assets;
-  asset_options.kubernetes_version = o.kubernetes_version;
-  asset_options.arch = o.arch;
-  assets.steps.push_back(std::make_unique<AssetsStep>(std::move(asset_options)));
+  assets.steps.push_back(std::make_unique<AssetsStep>(o.assets));
 
   Phase units{"units", {}};
   // Until kubeadm writes its configuration, kubelet restarts every 10 s, as after a package
@@ -38,7 +35,7 @@ Plan make_init_plan(const InitOptions& o) {
   Phase kubeadm{"kubeadm", {}};
   plan(kubeadm, fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
                             "{}, cluster {}, cloud-provider external, containerd socket)",
-                            o.kubernetes_version, o.cluster_name));
+                            o.assets.kubernetes_version, o.cluster_name));
   plan(kubeadm,
        "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
        "control plane is already up)");

@@ -9,10 +9,8 @@
 namespace kc::leader {
 
 struct InitOptions {
-  std::string kubernetes_version;
-  std::string arch;
+  AssetOptions assets = default_asset_options();  // also the Kubernetes version and arch
   std::string cluster_name = "kubernetes";
-  AssetOptions assets;  // its version and arch are the fields above
 };
 
 Plan make_init_plan(const InitOptions& options);

@@ -7,8 +7,6 @@
 #include "common/cli.h"
 #include "common/fetch_command.h"
 #include "common/plan_command.h"
-#include "common/platform.h"
-#include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -20,24 +18,11 @@ int main(int argc, char** argv) {
       global);
 
   leader::InitOptions init;
-  init.kubernetes_version = kDefaultKubernetesVersion;
-  init.arch = host_arch().value_or("amd64");
   CLI::App* init_cmd =
       cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
-  init_cmd
-      ->add_option("--kubernetes-version", init.kubernetes_version,
-                   "Kubernetes release to install, MAJOR.MINOR.PATCH")
-      ->capture_default_str()
-      ->check([](const std::string& v) {
-        return is_release_version(v) ? std::string()
-                                     : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
-      });
-  init_cmd->add_option("--arch", init.arch, "Node architecture")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"amd64", "arm64"}));
+  add_asset_flags(init_cmd, init.assets);
   init_cmd->add_option("--cluster-name", init.cluster_name, "Cluster name (ASG auto-discovery tag)")
       ->capture_default_str();
-  add_asset_flags(init_cmd, init.assets);
 
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);

@@ -13,10 +13,7 @@ void plan(Phase& phase, std::string description) {
 
 Phase assets_phase(const JoinOptions& o) {
   Phase assets{"assets", {}};
-  AssetOptions options = o.assets;
-  options.kubernetes_version = o.kubernetes_version;
-  options.arch = o.arch;
-  assets.steps.push_back(std::make_unique<AssetsStep>(std::move(options)));
+  assets.steps.push_back(std::make_unique<AssetsStep>(o.assets));
   return assets;
 }
 

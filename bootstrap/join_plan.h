@@ -10,12 +10,10 @@
 namespace kc::worker {
 
 struct JoinOptions {
-  std::string kubernetes_version;
-  std::string arch;
-  std::string api_server;    // "10.0.0.10:6443"
-  Secret token;              // bootstrap token; never logged
-  std::string ca_cert_hash;  // "sha256:<hex>"
-  AssetOptions assets;       // its version and arch are the two fields above
+  AssetOptions assets = default_asset_options();  // also the Kubernetes version and arch
+  std::string api_server;                         // "10.0.0.10:6443"
+  Secret token;                                   // bootstrap token; never logged
+  std::string ca_cert_hash;                       // "sha256:<hex>"
 };
 
 // Installs the node binaries only (also the first phase of join).

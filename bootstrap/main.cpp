@@ -5,8 +5,6 @@
 #include "common/cli.h"
 #include "common/fetch_command.h"
 #include "common/plan_command.h"
-#include "common/platform.h"
-#include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -18,32 +16,15 @@ int main(int argc, char** argv) {
       global);
 
   worker::JoinOptions join;
-  join.kubernetes_version = kDefaultKubernetesVersion;
-  join.arch = host_arch().value_or("amd64");
   std::string token;
-
-  auto add_asset_options = [&](CLI::App* cmd) {
-    cmd->add_option("--kubernetes-version", join.kubernetes_version,
-                    "Kubernetes release to install, MAJOR.MINOR.PATCH")
-        ->capture_default_str()
-        ->check([](const std::string& v) {
-          return is_release_version(v)
-                     ? std::string()
-                     : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
-        });
-    cmd->add_option("--arch", join.arch, "Node architecture")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"amd64", "arm64"}));
-    add_asset_flags(cmd, join.assets);
-  };
 
   CLI::App* install_cmd = cli::add_command(
       *app, "install", "Install verified kubeadm, kubelet, kubectl, crictl and CNI plugins");
-  add_asset_options(install_cmd);
+  add_asset_flags(install_cmd, join.assets);
 
   CLI::App* join_cmd =
       cli::add_command(*app, "join", "Install the node binaries and join the cluster");
-  add_asset_options(join_cmd);
+  add_asset_flags(join_cmd, join.assets);
   join_cmd->add_option("--api-server", join.api_server, "Control-plane endpoint, HOST:PORT")
       ->type_name("HOST:PORT");
   join_cmd->add_option("--token", token, "Bootstrap token (never logged)")

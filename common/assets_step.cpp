@@ -19,9 +19,11 @@
 #include "common/catalog.h"
 #include "common/downloader.h"
 #include "common/fd.h"
+#include "common/platform.h"
 #include "common/progress.h"
 #include "common/sha256.h"
 #include "common/tar_extract.h"
+#include "common/version.h"
 
 namespace kc {
 namespace {
@@ -146,7 +148,25 @@ std::string names(const std::vector<const Artifact*>& list) {
 
 }  // namespace
 
+AssetOptions default_asset_options() {
+  AssetOptions o;
+  o.kubernetes_version = kDefaultKubernetesVersion;
+  o.arch = host_arch().value_or("amd64");
+  return o;
+}
+
 void add_asset_flags(CLI::App* command, AssetOptions& o) {
+  command
+      ->add_option("--kubernetes-version", o.kubernetes_version,
+                   "Kubernetes release to install, MAJOR.MINOR.PATCH")
+      ->capture_default_str()
+      ->check([](const std::string& v) {
+        return is_release_version(v) ? std::string()
+                                     : "expected MAJOR.MINOR.PATCH such as 1.36.3, got '" + v + "'";
+      });
+  command->add_option("--arch", o.arch, "Node architecture")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"amd64", "arm64"}));
   command
       ->add_option("--catalog", o.catalog_file,
                    "JSON artifact catalog to use instead of the built-in one")

@@ -13,9 +13,9 @@
 namespace kc {
 
 struct AssetOptions {
-  std::string kubernetes_version;
-  std::string arch;
-  std::string catalog_file;  // empty: the built-in catalog
+  std::string kubernetes_version;  // MAJOR.MINOR.PATCH; default_asset_options() fills these two
+  std::string arch;                // "amd64" or "arm64"
+  std::string catalog_file;        // empty: the built-in catalog
   std::string mirror;
   std::string ca_file;
   bool allow_unpinned = false;
@@ -25,8 +25,11 @@ struct AssetOptions {
   int stall_timeout = 30;  // seconds below 1 kB/s before a transfer is retried
 };
 
-// Adds --catalog, --mirror, --ca-file, --allow-unpinned, --verify-installed, --max-connections,
-// --retries and --stall-timeout to a command (--kubernetes-version and --arch are the command's).
+// The build's default Kubernetes version and this machine's architecture.
+AssetOptions default_asset_options();
+
+// Adds --kubernetes-version, --arch, --catalog, --mirror, --ca-file, --allow-unpinned,
+// --verify-installed, --max-connections, --retries and --stall-timeout to a command.
 void add_asset_flags(CLI::App* command, AssetOptions& options);
 
 class AssetsStep final : public Step {
