@@ -311,48 +311,22 @@ Result<WatchEnd> Client::watch_nodes(const std::string& resource_version, int ti
 
 Result<DeleteResult> Client::delete_node(const std::string& name, const std::string& uid,
                                          const Tick& tick) {
-  char error_buffer[CURL_ERROR_SIZE] = {0};
-  EasyPtr easy = impl_->make_easy(options_, "", error_buffer);
-  if (!easy) return Error{"delete node", name, "curl_easy_init failed", ""};
-  char* escaped = curl_easy_escape(easy.get(), name.c_str(), static_cast<int>(name.size()));
-  const std::string url = server() + "/api/v1/nodes/" + escaped;
+  char* escaped = curl_easy_escape(nullptr, name.c_str(), static_cast<int>(name.size()));
+  const std::string path = std::string("/api/v1/nodes/") + escaped;
   curl_free(escaped);
   const std::string body = nlohmann::json{
       {"kind", "DeleteOptions"},
       {"apiVersion", "v1"},
       {"preconditions",
        {{"uid", uid}}}}.dump();
-  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_CUSTOMREQUEST, "DELETE");
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  CurlSlist headers;
-  headers.add("Accept: application/json");
-  headers.add("Content-Type: application/json");
-  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
-  BodySink sink;
-  sink.cap = 1u << 20;
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
-                   static_cast<long>(options_.request_timeout.count()));
-  bool aborted = false;
-  const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
-  ++traffic_.requests;
-  traffic_.wire_bytes += sink.body.size();
-  traffic_.decoded_bytes += sink.body.size();
-  if (aborted) return Error{"delete node", name, "stopped", ""};
-  if (rc != CURLE_OK && !sink.too_big) {
-    return Error{"delete node", name, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc),
-                 ""};
-  }
-  long status = 0;
-  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status == 200 || status == 202) return DeleteResult::deleted;
-  if (status == 404) return DeleteResult::not_found;
-  if (status == 409) return DeleteResult::uid_mismatch;
+  auto response = request("DELETE", path, body, "application/json", tick);
+  if (!response) return Error{"delete node", name, response.error().why, ""};
+  if (response->status == 200 || response->status == 202) return DeleteResult::deleted;
+  if (response->status == 404) return DeleteResult::not_found;
+  if (response->status == 409) return DeleteResult::uid_mismatch;
   return Error{"delete node", name,
-               "HTTP " + std::to_string(status) + ": " + status_message(sink.body), ""};
+               "HTTP " + std::to_string(response->status) + ": " + status_message(response->body),
+               ""};
 }
 
 Result<Client::Response> Client::request(const std::string& method, const std::string& path,
