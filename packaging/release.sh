@@ -8,7 +8,7 @@ out=${1:-dist}
 
 packaging/install-deps.sh
 rm -rf build-release
-meson setup build-release -Dbuildtype=release -Dstatic=true >/dev/null
+meson setup build-release -Dstatic=true >/dev/null
 meson compile -C build-release kc-leader kc-worker >/dev/null
 
 mkdir -p "$out"

@@ -49,5 +49,7 @@ for bin in "$KC_LEADER" "$KC_WORKER"; do
 
   stripped="$SCRATCH/$name.stripped"
   strip -o "$stripped" "$bin"
-  echo "$name: static, works in an empty chroot; stripped size $(stat -c %s "$stripped") bytes"
+  size=$(stat -c %s "$stripped")
+  [ "$size" -le 10000000 ] || fail "$name: stripped size $size bytes exceeds the 10 MB target"
+  echo "$name: static, works in an empty chroot; stripped size $size bytes"
 done
