@@ -124,6 +124,22 @@ struct Client::Impl {
     curl_multi_remove_handle(multi, easy);
     return result;
   }
+
+  // Runs a request/response transfer on `requests`, collecting the body (up to sink.cap) and
+  // counting its traffic.
+  CURLcode collect(CURL* easy, BodySink& sink, std::chrono::seconds timeout, Traffic& traffic,
+                   const Tick& tick, bool& aborted) {
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+    const CURLcode rc = perform(requests, easy, tick, aborted);
+    ++traffic.requests;
+    curl_off_t wire = 0;  // bytes on the wire: compressed when the server used gzip
+    curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    traffic.wire_bytes += static_cast<uint64_t>(wire);
+    traffic.decoded_bytes += sink.body.size();
+    return rc;
+  }
 };
 
 Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new Impl) {
@@ -154,17 +170,9 @@ Result<NodeListPage> Client::list_nodes(size_t limit, const Tick& tick) {
     headers.add("Accept: application/json");
     curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
     curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
-    curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
-                     static_cast<long>(options_.request_timeout.count()));
     bool aborted = false;
-    const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
-    ++traffic_.requests;
-    curl_off_t wire = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &wire);
-    traffic_.wire_bytes += static_cast<uint64_t>(wire);
-    traffic_.decoded_bytes += sink.body.size();
+    const CURLcode rc =
+        impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
     if (aborted) return Error{"list nodes", server(), "stopped", ""};
     if (sink.too_big) {
       return Error{"list nodes", url,
@@ -347,15 +355,9 @@ Result<Client::Response> Client::request(const std::string& method, const std::s
   curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
   BodySink sink;
   sink.cap = options_.max_response_bytes;
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
-                   static_cast<long>(options_.request_timeout.count()));
   bool aborted = false;
-  const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
-  ++traffic_.requests;
-  traffic_.wire_bytes += sink.body.size();
-  traffic_.decoded_bytes += sink.body.size();
+  const CURLcode rc =
+      impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
   if (aborted) return Error{method, url, "stopped", ""};
   if (rc != CURLE_OK) {
     return Error{method, url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
