@@ -65,7 +65,7 @@ struct Settings {
 
 class Daemon {
  public:
-  Daemon(Settings settings, kube::Client& client, const Notifier& notifier)
+  Daemon(const Settings& settings, kube::Client& client, const Notifier& notifier)
       : s_(settings), client_(client), notifier_(notifier) {}
 
   int run() {
