@@ -230,7 +230,6 @@ class ClientCredentialsStep final : public Step {
 }  // namespace
 
 std::string rbac_manifest() {
-  // Block style only, so kc's own YAML reader (common/kubeconfig.h) reads it back to apply it.
   return R"(# kc-cleanup's least privilege: read and delete Node objects, nothing else.
 # Written and applied by kc-leader cleanup-credentials.
 apiVersion: rbac.authorization.k8s.io/v1
@@ -268,19 +267,7 @@ subjects:
 }
 
 Result<std::vector<nlohmann::json>> rbac_objects() {
-  const std::string text = rbac_manifest();
-  std::vector<nlohmann::json> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find("\n---\n", start);
-    if (end == std::string::npos) end = text.size();
-    auto doc =
-        parse_yaml_subset(std::string_view(text).substr(start, end - start), "RBAC manifest");
-    if (!doc) return std::move(doc).error();
-    out.push_back(std::move(*doc));
-    start = end + 5;
-  }
-  return out;
+  return parse_yaml_documents(rbac_manifest(), "RBAC manifest");
 }
 
 namespace {

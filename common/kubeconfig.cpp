@@ -1,7 +1,8 @@
 #include "common/kubeconfig.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <array>
-#include <optional>
 #include <vector>
 
 namespace kc {
@@ -9,218 +10,118 @@ namespace {
 
 using nlohmann::json;
 
-struct Line {
-  size_t number = 0;  // 1-based, for errors
-  size_t indent = 0;
-  bool item = false;    // starts with "- " (or is just "-")
-  std::string content;  // after the indent (and after "- " for items)
-};
-
-Error yaml_error(const std::string& where, size_t line, const std::string& why) {
-  return Error{"parse kubeconfig", where + ":" + std::to_string(line), why,
-               "kc reads the kubeconfig subset kubeadm writes, or JSON"};
+// Where a YAML node (or error) is: "file:line", lines counted from 1 as editors do.
+std::string position(const std::string& where, const YAML::Mark& mark) {
+  if (mark.is_null()) return where;
+  return where + ":" + std::to_string(mark.line + 1);
 }
 
-// Drops a trailing " # comment" that is outside quotes.
-std::string strip_comment(const std::string& s) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quote != 0) {
-      if (c == '\\' && quote == '"') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-      return s.substr(0, i);
-    }
-  }
-  return s;
+Error yaml_error(const std::string& where, const YAML::Mark& mark, const std::string& why) {
+  return Error{"parse YAML", position(where, mark), why, "fix the YAML there"};
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
-  return s.substr(b);
-}
-
-class YamlParser {
+// Converts yaml-cpp's node graph to JSON, the form the callers read.
+class JsonFromYaml {
  public:
-  YamlParser(std::vector<Line> lines, std::string where)
-      : lines_(std::move(lines)), where_(std::move(where)) {}
+  JsonFromYaml(std::string_view text, const std::string& where)
+      // Without aliases a document holds at most about as many nodes as its text has characters;
+      // the allowance bounds what aliases can expand to ("billion laughs").
+      : text_(text), where_(where), nodes_left_(text.size() + 100'000) {
+    // yaml-cpp counts positions after a UTF-8 byte order mark.
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
+  }
 
-  Result<json> parse_document() {
-    if (lines_.empty()) return json::object();
-    auto node = parse_node(lines_[0].indent);
-    if (!node) return node;
-    if (pos_ < lines_.size()) {
-      return yaml_error(where_, lines_[pos_].number, "unexpected indentation");
+  Result<json> convert(const YAML::Node& node, size_t depth = 0) {
+    // Self-referring aliases (&a [*a]) make the graph cyclic; the depth bound ends those too.
+    if (depth > kMaxDepth) return yaml_error(where_, node.Mark(), "nesting too deep");
+    if (nodes_left_ == 0) {
+      return yaml_error(where_, node.Mark(), "aliases expand to too many nodes");
     }
-    return node;
+    --nodes_left_;
+    switch (node.Type()) {
+      case YAML::NodeType::Sequence: {
+        json out = json::array();
+        for (const YAML::Node& item : node) {
+          auto child = convert(item, depth + 1);
+          if (!child) return child;
+          out.push_back(std::move(*child));
+        }
+        return out;
+      }
+      case YAML::NodeType::Map: {
+        json out = json::object();
+        for (const auto& entry : node) {
+          const YAML::Node& key = entry.first;
+          if (!key.IsScalar()) {
+            return yaml_error(where_, key.Mark(), "mapping keys must be scalars");
+          }
+          if (out.contains(key.Scalar())) {
+            return yaml_error(where_, key.Mark(), "duplicate key '" + key.Scalar() + "'");
+          }
+          auto value = convert(entry.second, depth + 1);
+          if (!value) return value;
+          out[key.Scalar()] = std::move(*value);
+        }
+        return out;
+      }
+      case YAML::NodeType::Scalar:
+        return scalar(node);
+      default:  // Null (null, ~, empty) and Undefined
+        return json(nullptr);
+    }
   }
 
  private:
-  Result<json> parse_node(size_t indent) {
-    if (lines_[pos_].item) return parse_sequence(indent);
-    return parse_mapping(indent);
-  }
+  static constexpr size_t kMaxDepth = 256;
 
-  Result<json> parse_sequence(size_t indent) {
-    json out = json::array();
-    while (pos_ < lines_.size() && lines_[pos_].indent == indent && lines_[pos_].item) {
-      Line& line = lines_[pos_];
-      if (line.content.empty()) {
-        ++pos_;
-        if (pos_ >= lines_.size() || lines_[pos_].indent <= indent) {
-          out.push_back(nullptr);
-          continue;
-        }
-        auto child = parse_node(lines_[pos_].indent);
-        if (!child) return child;
-        out.push_back(std::move(*child));
-        continue;
-      }
-      if (find_key_separator(line.content)) {
-        // "- key: value": a mapping whose keys line up with "key".
-        line.item = false;
-        line.indent = indent + 2;
-        auto child = parse_mapping(line.indent);
-        if (!child) return child;
-        out.push_back(std::move(*child));
-        continue;
-      }
-      auto scalar = parse_scalar(line.content, line.number);
-      if (!scalar) return scalar;
-      out.push_back(std::move(*scalar));
-      ++pos_;
+  // Plain true/false (YAML 1.2 core schema spellings) are booleans; every other scalar stays a
+  // string, as kubeconfig and manifest fields are strings (numbers included, e.g. a port "6443").
+  Result<json> scalar(const YAML::Node& node) {
+    const std::string& s = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "?" || tag == "tag:yaml.org,2002:bool") {
+      if (s == "true" || s == "True" || s == "TRUE") return json(true);
+      if (s == "false" || s == "False" || s == "FALSE") return json(false);
     }
-    return out;
-  }
-
-  Result<json> parse_mapping(size_t indent) {
-    json out = json::object();
-    while (pos_ < lines_.size() && lines_[pos_].indent == indent && !lines_[pos_].item) {
-      const Line& line = lines_[pos_];
-      auto sep = find_key_separator(line.content);
-      if (!sep) return yaml_error(where_, line.number, "expected 'key: value'");
-      auto key = parse_scalar(trim(line.content.substr(0, *sep)), line.number);
-      if (!key) return key;
-      if (!key->is_string()) return yaml_error(where_, line.number, "keys must be strings");
-      const std::string value = trim(line.content.substr(*sep + 1));
-      ++pos_;
-      json child;
-      if (value.empty()) {
-        if (pos_ < lines_.size() && (lines_[pos_].indent > indent ||
-                                     (lines_[pos_].indent == indent && lines_[pos_].item))) {
-          auto nested = parse_node(lines_[pos_].indent);
-          if (!nested) return nested;
-          child = std::move(*nested);
-        }
-      } else {
-        auto scalar = parse_scalar(value, line.number);
-        if (!scalar) return scalar;
-        child = std::move(*scalar);
-      }
-      const std::string k = key->get<std::string>();
-      if (out.contains(k)) return yaml_error(where_, line.number, "duplicate key '" + k + "'");
-      out[k] = std::move(child);
-    }
-    if (pos_ < lines_.size() && lines_[pos_].indent > indent) {
-      return yaml_error(where_, lines_[pos_].number, "unexpected indentation");
-    }
-    return out;
-  }
-
-  // The position of the ':' that ends a mapping key, outside quotes, followed by space or EOL.
-  static std::optional<size_t> find_key_separator(const std::string& s) {
-    char quote = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const char c = s[i];
-      if (quote != 0) {
-        if (c == '\\' && quote == '"') {
-          ++i;
-        } else if (c == quote) {
-          quote = 0;
-        }
-        continue;
-      }
-      if ((c == '"' || c == '\'') && i == 0) {
-        quote = c;
-      } else if (c == ':' && (i + 1 == s.size() || s[i + 1] == ' ' || s[i + 1] == '\t')) {
-        return i;
-      }
-    }
-    return std::nullopt;
-  }
-
-  Result<json> parse_scalar(const std::string& s, size_t number) {
-    if (s == "{}") return json::object();
-    if (s == "[]") return json::array();
-    if (s == "null" || s == "~") return json(nullptr);
-    if (s == "true") return json(true);
-    if (s == "false") return json(false);
-    const char c0 = s.empty() ? '\0' : s[0];
-    if (c0 == '{' || c0 == '[') {
-      return yaml_error(where_, number, "flow collections with content are not supported");
-    }
-    if (c0 == '|' || c0 == '>') {
-      return yaml_error(where_, number, "block scalars (| and >) are not supported");
-    }
-    if (c0 == '&' || c0 == '*' || c0 == '!') {
-      return yaml_error(where_, number, "anchors, aliases and tags are not supported");
-    }
-    if (c0 == '\'') {
-      if (s.size() < 2 || s.back() != '\'') return yaml_error(where_, number, "unterminated quote");
-      std::string out;
-      for (size_t i = 1; i + 1 < s.size(); ++i) {
-        if (s[i] == '\'' && s[i + 1] == '\'') ++i;
-        out += s[i];
-      }
-      return json(out);
-    }
-    if (c0 == '"') {
-      if (s.size() < 2 || s.back() != '"') return yaml_error(where_, number, "unterminated quote");
-      std::string out;
-      for (size_t i = 1; i + 1 < s.size(); ++i) {
-        if (s[i] != '\\') {
-          out += s[i];
-          continue;
-        }
-        if (i + 2 >= s.size()) return yaml_error(where_, number, "dangling escape");
-        const char e = s[++i];
-        switch (e) {
-          case 'n':
-            out += '\n';
-            break;
-          case 't':
-            out += '\t';
-            break;
-          case '"':
-            out += '"';
-            break;
-          case '\\':
-            out += '\\';
-            break;
-          case '/':
-            out += '/';
-            break;
-          default:
-            return yaml_error(where_, number, std::string("unsupported escape \\") + e);
-        }
-      }
-      return json(out);
+    if (tag == "!") {
+      auto closed = quote_is_closed(node.Mark());
+      if (!closed) return std::move(closed).error();
     }
     return json(s);
   }
 
-  std::vector<Line> lines_;
-  std::string where_;
-  size_t pos_ = 0;
+  // yaml-cpp 0.7 ends a quoted scalar left open at the end of the input without an error (it
+  // reads "a: 'open" as "open "); a truncated kubeconfig must not pass for a valid one.
+  Result<void> quote_is_closed(const YAML::Mark& mark) const {
+    if (mark.is_null() || mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return {};
+    const char quote = text_[static_cast<size_t>(mark.pos)];
+    if (quote != '\'' && quote != '"') return {};  // a block scalar (| or >)
+    for (size_t i = static_cast<size_t>(mark.pos) + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;  // '' is an escaped quote
+        } else {
+          return {};
+        }
+      }
+    }
+    return yaml_error(where_, mark, "unterminated quoted scalar");
+  }
+
+  std::string_view text_;
+  const std::string& where_;
+  size_t nodes_left_;
 };
+
+Result<std::vector<YAML::Node>> load_documents(std::string_view text, const std::string& where) {
+  try {
+    return YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return yaml_error(where, e.mark, e.msg);
+  }
+}
 
 Result<std::string> read_data_or_file(const json& section, const std::string& data_key,
                                       const std::string& file_key, const Host& host,
@@ -243,10 +144,16 @@ Result<std::string> read_data_or_file(const json& section, const std::string& da
                "kc authenticates with a client certificate"};
 }
 
+// The string at `key`, or "" when it is missing or not a string.
+std::string string_field(const json& object, const std::string& key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 const json* find_named(const json& config, const std::string& list, const std::string& name) {
   if (!config.contains(list) || !config[list].is_array()) return nullptr;
   for (const json& entry : config[list]) {
-    if (entry.is_object() && entry.value("name", "") == name) return &entry;
+    if (entry.is_object() && string_field(entry, "name") == name) return &entry;
   }
   return nullptr;
 }
@@ -305,42 +212,27 @@ Result<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-Result<json> parse_yaml_subset(std::string_view text, const std::string& where) {
-  std::vector<Line> lines;
-  size_t number = 0;
-  size_t start = 0;
-  bool document_started = false;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string raw(text.substr(start, end - start));
-    start = end + 1;
-    ++number;
-    const size_t indent_end = raw.find_first_not_of(" \t");
-    if (indent_end != std::string::npos &&
-        raw.substr(0, indent_end).find('\t') != std::string::npos) {
-      return yaml_error(where, number, "tabs are not allowed in indentation");
-    }
-    std::string content = trim(strip_comment(raw));
-    if (content.empty()) continue;
-    if (content == "---") {
-      if (document_started) return yaml_error(where, number, "more than one document");
-      continue;
-    }
-    if (content == "...") break;
-    document_started = true;
-    Line line;
-    line.number = number;
-    line.indent = raw.find_first_not_of(' ');
-    if (content == "-" || content.rfind("- ", 0) == 0) {
-      line.item = true;
-      content = trim(content.substr(1));
-    }
-    line.content = std::move(content);
-    lines.push_back(std::move(line));
-    if (end == text.size()) break;
+Result<std::vector<json>> parse_yaml_documents(std::string_view text, const std::string& where) {
+  auto documents = load_documents(text, where);
+  if (!documents) return std::move(documents).error();
+  std::vector<json> out;
+  JsonFromYaml converter(text, where);
+  for (const YAML::Node& document : *documents) {
+    auto converted = converter.convert(document);
+    if (!converted) return std::move(converted).error();
+    out.push_back(std::move(*converted));
   }
-  return YamlParser(std::move(lines), where).parse_document();
+  return out;
+}
+
+Result<json> parse_yaml(std::string_view text, const std::string& where) {
+  auto documents = load_documents(text, where);
+  if (!documents) return std::move(documents).error();
+  if (documents->empty()) return json::object();  // only comments, as an empty kubeconfig
+  if (documents->size() > 1) {
+    return yaml_error(where, (*documents)[1].Mark(), "more than one document");
+  }
+  return JsonFromYaml(text, where).convert(documents->front());
 }
 
 Result<ClusterCredentials> credentials_from_kubeconfig(const json& config, const Host& host,
@@ -359,8 +251,8 @@ Result<ClusterCredentials> credentials_from_kubeconfig(const json& config, const
   if (ctx == nullptr || !ctx->contains("context") || !(*ctx)["context"].is_object()) {
     return Error{"read kubeconfig", where, "no context named '" + context_name + "'", ""};
   }
-  const std::string cluster_name = (*ctx)["context"].value("cluster", "");
-  const std::string user_name = (*ctx)["context"].value("user", "");
+  const std::string cluster_name = string_field((*ctx)["context"], "cluster");
+  const std::string user_name = string_field((*ctx)["context"], "user");
   const json* cluster = find_named(config, "clusters", cluster_name);
   if (cluster == nullptr || !cluster->contains("cluster") || !(*cluster)["cluster"].is_object()) {
     return Error{"read kubeconfig", where, "no cluster named '" + cluster_name + "'", ""};
@@ -371,14 +263,17 @@ Result<ClusterCredentials> credentials_from_kubeconfig(const json& config, const
   }
   const json& c = (*cluster)["cluster"];
   const json& u = (*user)["user"];
-  if (c.value("insecure-skip-tls-verify", false)) {
+  // Anything but false (or no value) counts as set: kubectl reads YAML 1.1, where "yes" and "on"
+  // are true too.
+  const auto insecure = c.find("insecure-skip-tls-verify");
+  if (insecure != c.end() && !insecure->is_null() && *insecure != false) {
     return Error{"read kubeconfig", where,
                  "cluster '" + cluster_name + "' sets insecure-skip-tls-verify",
                  "kc always verifies the API server; give its CA in certificate-authority-data"};
   }
   const std::string base_dir = std::filesystem::path(kubeconfig_host_path).parent_path().string();
   ClusterCredentials out;
-  out.server = c.value("server", "");
+  out.server = string_field(c, "server");
   if (out.server.rfind("https://", 0) != 0) {
     return Error{"read kubeconfig", where,
                  "cluster '" + cluster_name + "' server '" + out.server + "' is not an https URL",
@@ -417,7 +312,7 @@ Result<ClusterCredentials> load_kubeconfig(const Host& host, const std::string& 
       return Error{"parse kubeconfig", host_path, "invalid JSON", ""};
     }
   } else {
-    auto parsed = parse_yaml_subset(content, host_path);
+    auto parsed = parse_yaml(content, host_path);
     if (!parsed) return std::move(parsed).error();
     config = std::move(*parsed);
   }

@@ -1,14 +1,13 @@
-// Kubeconfig files: the subset kubeadm and kc write (one or more clusters, users and contexts;
+// Kubeconfig files: the parts kubeadm and kc write (one or more clusters, users and contexts;
 // client-certificate authentication, with certificates embedded as *-data or named as files).
-// Accepted as JSON (kubectl accepts JSON kubeconfigs too) or as block-style YAML: mappings,
-// sequences, plain and quoted scalars, comments and the empty flow forms {} and []. Anchors,
-// multi-line scalars and flow collections with content are refused with a clear error.
+// Accepted as JSON (kubectl accepts JSON kubeconfigs too) or as YAML, read with yaml-cpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "common/host.h"
@@ -24,8 +23,15 @@ struct ClusterCredentials {
   Secret client_key_pem;        // our private key; never logged
 };
 
-// Parses the YAML subset above into JSON. `where` names the input in errors.
-Result<nlohmann::json> parse_yaml_subset(std::string_view text, const std::string& where);
+// Parses one YAML document into JSON: mappings become objects, sequences arrays, plain true and
+// false booleans, null/~/empty null, and every other scalar a string (numbers included). Errors
+// (syntax, duplicate keys, more than one document) name `where` and the line. Empty input (or
+// only comments) gives {}.
+Result<nlohmann::json> parse_yaml(std::string_view text, const std::string& where);
+
+// The same for each document of a multi-document stream (separated by ---).
+Result<std::vector<nlohmann::json>> parse_yaml_documents(std::string_view text,
+                                                         const std::string& where);
 
 // Resolves the current context (or `context` when not empty) of a parsed kubeconfig. Relative
 // file paths are relative to the kubeconfig's directory (as kubectl does), as host paths.

@@ -8,6 +8,7 @@ build_deps=(
   libcurl4-openssl-dev libssl-dev libarchive-dev libdbus-1-dev
   libnghttp2-dev libidn2-dev libssh2-1-dev libpsl-dev libunistring-dev
   libzstd-dev libbrotli-dev zlib1g-dev
+  libyaml-cpp-dev               # YAML: kubeconfigs and the RBAC manifest
   # header-only
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
 )

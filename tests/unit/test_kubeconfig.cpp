@@ -51,8 +51,8 @@ TEST_CASE("base64 round-trips and rejects garbage") {
   CHECK_FALSE(kc::base64_decode("aGV=sbG8").ok());
 }
 
-TEST_CASE("the YAML subset parses kubeadm's layout") {
-  auto parsed = kc::parse_yaml_subset(kubeadm_config(), "admin.conf");
+TEST_CASE("YAML: kubeadm's layout") {
+  auto parsed = kc::parse_yaml(kubeadm_config(), "admin.conf");
   REQUIRE(parsed.ok());
   const json& j = *parsed;
   CHECK(j["kind"] == "Config");
@@ -64,8 +64,8 @@ TEST_CASE("the YAML subset parses kubeadm's layout") {
   CHECK(j["contexts"][0]["context"]["user"] == "kubernetes-admin");
 }
 
-TEST_CASE("the YAML subset: quotes, comments, indented sequences, scalars") {
-  auto parsed = kc::parse_yaml_subset(
+TEST_CASE("YAML: quotes, comments, indented sequences, scalars") {
+  auto parsed = kc::parse_yaml(
       "# a comment\n---\na: 'it''s'  # trailing comment\nb: \"x\\ty # not a comment\"\n"
       "c:\n  - one\n  - two\nd: true\ne: null\nf: url#fragment\n\"g h\": 1\n",
       "t");
@@ -79,14 +79,68 @@ TEST_CASE("the YAML subset: quotes, comments, indented sequences, scalars") {
   CHECK((*parsed)["g h"] == "1");
 }
 
-TEST_CASE("the YAML subset refuses what it does not understand, naming the line") {
-  for (const char* bad : {"a: {b: c}\n", "a: |\n  text\n", "a: &anchor x\n", "a: b\n    c: d\n",
-                          "a: 1\na: 2\n", "a: 'open\n", "just a scalar line\n", "a:\n\tb: c\n"}) {
-    CAPTURE(bad);
-    auto parsed = kc::parse_yaml_subset(bad, "bad.yaml");
+TEST_CASE("YAML: flow collections, block scalars, anchors and aliases") {
+  auto parsed = kc::parse_yaml(
+      "a: {b: c, d: [x, 'y']}\nlit: |\n  line one\n  line two\nfolded: >\n  one\n  two\n"
+      "base: &base\n  server: https://x\ncopy: *base\nword: &w hello\nagain: *w\n",
+      "t");
+  REQUIRE(parsed.ok());
+  CHECK((*parsed)["a"] == json{{"b", "c"}, {"d", json::array({"x", "y"})}});
+  CHECK((*parsed)["lit"] == "line one\nline two\n");
+  CHECK((*parsed)["folded"] == "one two\n");
+  CHECK((*parsed)["copy"] == json{{"server", "https://x"}});
+  CHECK((*parsed)["again"] == "hello");
+
+  auto scalar_document = kc::parse_yaml("just a scalar line\n", "t");
+  REQUIRE(scalar_document.ok());
+  CHECK(*scalar_document == "just a scalar line");
+
+  auto empty = kc::parse_yaml("# only a comment\n", "t");
+  REQUIRE(empty.ok());
+  CHECK(*empty == json::object());
+
+  auto documents = kc::parse_yaml_documents("a: 1\n---\nb: 2\n", "t");
+  REQUIRE(documents.ok());
+  CHECK(*documents == std::vector<json>{json{{"a", "1"}}, json{{"b", "2"}}});
+}
+
+TEST_CASE("YAML: malformed input is refused, naming the file and line") {
+  struct Case {
+    std::string text;
+    std::string where;
+  };
+  for (const Case& bad : {
+           Case{"a: b\n    c: d\n", "bad.yaml:2"},    // a key inside a scalar
+           Case{"a: 1\nb: 2\na: 3\n", "bad.yaml:3"},  // duplicate key
+           Case{"a: x\nb: 'open\n", "bad.yaml:2"},    // unterminated quote
+           Case{std::string("\xEF\xBB\xBF") + "a: x\nb: 'open\n",
+                "bad.yaml:2"},                        // the same after a byte order mark
+           Case{"a: \"open\\\"\n", "bad.yaml:1"},     // only an escaped quote
+           Case{"a:\n\tb: c\n", "bad.yaml:2"},        // tab indentation
+           Case{"a: [1, 2\nb: c\n", "bad.yaml:2"},    // unclosed flow sequence
+           Case{"a: \"\\q\"\n", "bad.yaml:1"},        // unknown escape
+           Case{"a: x\n---\nb: y\n", "bad.yaml:3"},   // a second document
+           Case{"? [k]\n: v\n", "bad.yaml:1"},        // a key that is not a scalar
+           Case{"a: &loop [*loop]\n", "bad.yaml:1"},  // an alias inside itself
+       }) {
+    CAPTURE(bad.text);
+    auto parsed = kc::parse_yaml(bad.text, "bad.yaml");
     REQUIRE_FALSE(parsed.ok());
-    CHECK(parsed.error().where.rfind("bad.yaml:", 0) == 0);
+    CHECK(parsed.error().where == bad.where);
+    CHECK_FALSE(parsed.error().why.empty());
   }
+
+  // "Billion laughs": aliases that expand exponentially are refused instead of exhausting memory.
+  std::string laughs = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*l" + std::to_string(i - 1);
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j ? ", " : "") + prev;
+    laughs += "]\n";
+  }
+  auto expanded = kc::parse_yaml(laughs, "laughs.yaml");
+  REQUIRE_FALSE(expanded.ok());
+  CHECK(expanded.error().why.find("too many") != std::string::npos);
 }
 
 TEST_CASE("load_kubeconfig: embedded data, YAML and JSON") {
@@ -100,7 +154,7 @@ TEST_CASE("load_kubeconfig: embedded data, YAML and JSON") {
   CHECK(creds->client_cert_pem == "CERT PEM");
   CHECK(creds->client_key_pem.reveal() == "KEY PEM");
 
-  auto as_json = kc::parse_yaml_subset(kubeadm_config(), "a");
+  auto as_json = kc::parse_yaml(kubeadm_config(), "a");
   REQUIRE(as_json.ok());
   dir.write("etc/kc/b.json", as_json->dump(2));
   auto from_json = kc::load_kubeconfig(host, "/etc/kc/b.json");
@@ -136,10 +190,16 @@ TEST_CASE("load_kubeconfig: clear errors for unusable kubeconfigs") {
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message().find("none.conf") != std::string::npos);
 
-  dir.write("etc/kc/insecure.conf", kubeadm_config("    insecure-skip-tls-verify: true\n"));
-  auto insecure = kc::load_kubeconfig(host, "/etc/kc/insecure.conf");
-  REQUIRE_FALSE(insecure.ok());
-  CHECK(insecure.error().why.find("insecure-skip-tls-verify") != std::string::npos);
+  for (const char* set : {"true", "True", "yes", "\"true\""}) {
+    CAPTURE(set);
+    dir.write("etc/kc/insecure.conf",
+              kubeadm_config(std::string("    insecure-skip-tls-verify: ") + set + "\n"));
+    auto insecure = kc::load_kubeconfig(host, "/etc/kc/insecure.conf");
+    REQUIRE_FALSE(insecure.ok());
+    CHECK(insecure.error().why.find("insecure-skip-tls-verify") != std::string::npos);
+  }
+  dir.write("etc/kc/secure.conf", kubeadm_config("    insecure-skip-tls-verify: false\n"));
+  CHECK(kc::load_kubeconfig(host, "/etc/kc/secure.conf").ok());
 
   std::string http = kubeadm_config();
   http.replace(http.find("https://"), 8, "http://");
@@ -160,6 +220,19 @@ TEST_CASE("load_kubeconfig: clear errors for unusable kubeconfigs") {
 
   dir.write("etc/kc/broken.json", "{\"clusters\": [");
   CHECK_FALSE(kc::load_kubeconfig(host, "/etc/kc/broken.json").ok());
+
+  std::string malformed = kubeadm_config();
+  malformed.replace(malformed.find("    server:"), 4, "   ");  // line 5, one space short
+  dir.write("etc/kc/malformed.conf", malformed);
+  auto bad_yaml = kc::load_kubeconfig(host, "/etc/kc/malformed.conf");
+  REQUIRE_FALSE(bad_yaml.ok());
+  CHECK(bad_yaml.error().where == "/etc/kc/malformed.conf:5");
+  CHECK(bad_yaml.error().message().find("/etc/kc/malformed.conf:5") != std::string::npos);
+
+  dir.write("etc/kc/scalar.conf", "just a scalar line\n");
+  auto scalar = kc::load_kubeconfig(host, "/etc/kc/scalar.conf");
+  REQUIRE_FALSE(scalar.ok());
+  CHECK(scalar.error().why == "not a mapping");
 }
 
 TEST_CASE("render_kubeconfig writes what load_kubeconfig reads") {
