@@ -15,6 +15,7 @@
 #include "common/kube_client.h"
 #include "common/kubeconfig.h"
 #include "common/plan_command.h"
+#include "common/yaml.h"
 
 namespace kc::cleanup {
 namespace {

@@ -23,16 +23,6 @@ struct ClusterCredentials {
   Secret client_key_pem;        // our private key; never logged
 };
 
-// Parses one YAML document into JSON: mappings become objects, sequences arrays, plain true and
-// false booleans, null/~/empty null, and every other scalar a string (numbers included). Errors
-// (syntax, duplicate keys, more than one document) name `where` and the line. Empty input (or
-// only comments) gives {}.
-Result<nlohmann::json> parse_yaml(std::string_view text, const std::string& where);
-
-// The same for each document of a multi-document stream (separated by ---).
-Result<std::vector<nlohmann::json>> parse_yaml_documents(std::string_view text,
-                                                         const std::string& where);
-
 // Resolves the current context (or `context` when not empty) of a parsed kubeconfig. Relative
 // file paths are relative to the kubeconfig's directory (as kubectl does), as host paths.
 Result<ClusterCredentials> credentials_from_kubeconfig(const nlohmann::json& config,
