@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "agent/cleanup_rule.h"
-#include "common/exit_codes.h"
-#include "common/host.h"
-#include "common/kube_client.h"
-#include "common/sd_notify.h"
+#include "common/core/exit_codes.h"
+#include "common/core/host.h"
+#include "common/kube/kube_client.h"
+#include "common/systemd/sd_notify.h"
 
 namespace kc::cleanup {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "common/cli.h"
+#include "common/cli/cli.h"
 
 namespace kc::cleanup {
 

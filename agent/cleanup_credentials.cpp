@@ -12,10 +12,10 @@
 #include <algorithm>
 #include <ctime>
 
-#include "common/kube_client.h"
-#include "common/kubeconfig.h"
-#include "common/plan_command.h"
-#include "common/yaml.h"
+#include "common/cli/plan_command.h"
+#include "common/core/yaml.h"
+#include "common/kube/kube_client.h"
+#include "common/kube/kubeconfig.h"
 
 namespace kc::cleanup {
 namespace {

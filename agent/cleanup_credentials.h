@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
-#include "common/plan.h"
+#include "common/cli/cli.h"
+#include "common/core/plan.h"
 
 namespace kc::cleanup {
 

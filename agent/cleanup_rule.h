@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/kube_nodes.h"
+#include "common/kube/kube_nodes.h"
 
 namespace kc::cleanup {
 

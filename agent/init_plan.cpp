@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/cleanup_credentials.h"
-#include "common/units_step.h"
+#include "common/systemd/units_step.h"
 
 namespace kc::leader {
 namespace {

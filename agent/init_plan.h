@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "common/assets_step.h"
-#include "common/plan.h"
+#include "common/assets/assets_step.h"
+#include "common/core/plan.h"
 
 namespace kc::leader {
 

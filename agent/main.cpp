@@ -4,9 +4,10 @@
 #include "agent/cleanup.h"
 #include "agent/cleanup_credentials.h"
 #include "agent/init_plan.h"
-#include "common/cli.h"
-#include "common/fetch_command.h"
-#include "common/plan_command.h"
+#include "common/cli/asset_flags.h"
+#include "common/cli/cli.h"
+#include "common/cli/fetch_command.h"
+#include "common/cli/plan_command.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   leader::InitOptions init;
   CLI::App* init_cmd =
       cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
-  add_asset_flags(init_cmd, init.assets);
+  cli::add_asset_flags(init_cmd, init.assets);
   init_cmd->add_option("--cluster-name", init.cluster_name, "Cluster name (ASG auto-discovery tag)")
       ->capture_default_str();
 

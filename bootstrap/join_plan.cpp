@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/units_step.h"
+#include "common/systemd/units_step.h"
 
 namespace kc::worker {
 namespace {

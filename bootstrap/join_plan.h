@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "common/assets_step.h"
-#include "common/log.h"
-#include "common/plan.h"
+#include "common/assets/assets_step.h"
+#include "common/core/log.h"
+#include "common/core/plan.h"
 
 namespace kc::worker {
 

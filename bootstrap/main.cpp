@@ -2,9 +2,10 @@
 #include <regex>
 
 #include "bootstrap/join_plan.h"
-#include "common/cli.h"
-#include "common/fetch_command.h"
-#include "common/plan_command.h"
+#include "common/cli/asset_flags.h"
+#include "common/cli/cli.h"
+#include "common/cli/fetch_command.h"
+#include "common/cli/plan_command.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -20,11 +21,11 @@ int main(int argc, char** argv) {
 
   CLI::App* install_cmd = cli::add_command(
       *app, "install", "Install verified kubeadm, kubelet, kubectl, crictl and CNI plugins");
-  add_asset_flags(install_cmd, join.assets);
+  cli::add_asset_flags(install_cmd, join.assets);
 
   CLI::App* join_cmd =
       cli::add_command(*app, "join", "Install the node binaries and join the cluster");
-  add_asset_flags(join_cmd, join.assets);
+  cli::add_asset_flags(join_cmd, join.assets);
   join_cmd->add_option("--api-server", join.api_server, "Control-plane endpoint, HOST:PORT")
       ->type_name("HOST:PORT");
   join_cmd->add_option("--token", token, "Bootstrap token (never logged)")

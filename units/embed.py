@@ -6,7 +6,7 @@ import os
 import sys
 
 out, base, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = ['#include "common/units.h"', "", "namespace kc {", "namespace {",
+lines = ['#include "common/systemd/units.h"', "", "namespace kc {", "namespace {",
          "constexpr EmbeddedFile kUnits[] = {"]
 for path in files:
     with open(path, "rb") as f:

@@ -1,5 +1,5 @@
 #!/bin/bash
-# kc's sd_notify (common/sd_notify.h) under a real systemd: the embedded kc-cleanup.service
+# kc's sd_notify (common/systemd/sd_notify.h) under a real systemd: the embedded kc-cleanup.service
 # (Type=notify) runs kc-notify-probe, a program linked against kc's common library, in place of
 # `kc-leader cleanup`. Its STATUS= shows in systemctl status; when it stops sending WATCHDOG=1,
 # systemd kills it for the watchdog and restarts it.

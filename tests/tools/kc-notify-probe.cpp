@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "common/sd_notify.h"
+#include "common/systemd/sd_notify.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/units_step.h"
+#include "common/systemd/units_step.h"
 
 namespace {
 

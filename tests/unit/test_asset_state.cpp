@@ -1,4 +1,4 @@
-#include "common/asset_state.h"
+#include "common/assets/asset_state.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>

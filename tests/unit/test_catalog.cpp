@@ -1,4 +1,4 @@
-#include "common/catalog.h"
+#include "common/assets/catalog.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "common/dbus_connection.h"
+#include "common/systemd/dbus_connection.h"
 
 #include <doctest/doctest.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "common/host.h"
+#include "common/core/host.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "common/kube_nodes.h"
+#include "common/kube/kube_nodes.h"
 
 #include <doctest/doctest.h>
 

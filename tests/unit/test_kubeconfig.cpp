@@ -1,5 +1,5 @@
-#include "common/kubeconfig.h"
-#include "common/yaml.h"
+#include "common/core/yaml.h"
+#include "common/kube/kubeconfig.h"
 
 #include <doctest/doctest.h>
 

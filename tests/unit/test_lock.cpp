@@ -1,4 +1,4 @@
-#include "common/lock.h"
+#include "common/core/lock.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "common/plan.h"
+#include "common/core/plan.h"
 
 #include <doctest/doctest.h>
 

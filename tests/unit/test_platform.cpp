@@ -1,4 +1,4 @@
-#include "common/platform.h"
+#include "common/core/platform.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "common/progress.h"
+#include "common/assets/progress.h"
 
 #include <doctest/doctest.h>
 

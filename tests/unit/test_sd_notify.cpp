@@ -1,4 +1,4 @@
-#include "common/sd_notify.h"
+#include "common/systemd/sd_notify.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>

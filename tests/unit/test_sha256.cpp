@@ -1,4 +1,4 @@
-#include "common/sha256.h"
+#include "common/core/sha256.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "common/systemd_manager.h"
+#include "common/systemd/systemd_manager.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "common/tar_extract.h"
+#include "common/assets/tar_extract.h"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "common/sha256.h"
+#include "common/core/sha256.h"
 #include "scratch_dir.h"
 
 using namespace kc;

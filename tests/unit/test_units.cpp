@@ -1,4 +1,4 @@
-#include "common/units.h"
+#include "common/systemd/units.h"
 
 #include <doctest/doctest.h>
 

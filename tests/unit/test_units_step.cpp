@@ -1,8 +1,8 @@
-#include "common/units_step.h"
+#include "common/systemd/units_step.h"
 
 #include <doctest/doctest.h>
 
-#include "common/units.h"
+#include "common/systemd/units.h"
 #include "scratch_dir.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "common/yaml.h"
+#include "common/core/yaml.h"
 
 #include <doctest/doctest.h>
 

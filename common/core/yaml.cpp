@@ -1,0 +1,148 @@
+#include "common/core/yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace kc {
+namespace {
+
+using nlohmann::json;
+
+// Where a YAML node (or error) is: "file:line", lines counted from 1 as editors do.
+std::string position(const std::string& where, const YAML::Mark& mark) {
+  if (mark.is_null()) return where;
+  return where + ":" + std::to_string(mark.line + 1);
+}
+
+Error yaml_error(const std::string& where, const YAML::Mark& mark, const std::string& why) {
+  return Error{"parse YAML", position(where, mark), why, "fix the YAML there"};
+}
+
+// Converts yaml-cpp's node graph to JSON, the form the callers read.
+class JsonFromYaml {
+ public:
+  JsonFromYaml(std::string_view text, const std::string& where)
+      // Without aliases a document holds at most about as many nodes as its text has characters;
+      // the allowance bounds what aliases can expand to ("billion laughs").
+      : text_(text), where_(where), nodes_left_(text.size() + 100'000) {
+    // yaml-cpp counts positions after a UTF-8 byte order mark.
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
+  }
+
+  Result<json> convert(const YAML::Node& node, size_t depth = 0) {
+    // Self-referring aliases (&a [*a]) make the graph cyclic; the depth bound ends those too.
+    if (depth > kMaxDepth) return yaml_error(where_, node.Mark(), "nesting too deep");
+    if (nodes_left_ == 0) {
+      return yaml_error(where_, node.Mark(), "aliases expand to too many nodes");
+    }
+    --nodes_left_;
+    switch (node.Type()) {
+      case YAML::NodeType::Sequence: {
+        json out = json::array();
+        for (const YAML::Node& item : node) {
+          auto child = convert(item, depth + 1);
+          if (!child) return child;
+          out.push_back(std::move(*child));
+        }
+        return out;
+      }
+      case YAML::NodeType::Map: {
+        json out = json::object();
+        for (const auto& entry : node) {
+          const YAML::Node& key = entry.first;
+          if (!key.IsScalar()) {
+            return yaml_error(where_, key.Mark(), "mapping keys must be scalars");
+          }
+          if (out.contains(key.Scalar())) {
+            return yaml_error(where_, key.Mark(), "duplicate key '" + key.Scalar() + "'");
+          }
+          auto value = convert(entry.second, depth + 1);
+          if (!value) return value;
+          out[key.Scalar()] = std::move(*value);
+        }
+        return out;
+      }
+      case YAML::NodeType::Scalar:
+        return scalar(node);
+      default:  // Null (null, ~, empty) and Undefined
+        return json(nullptr);
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxDepth = 256;
+
+  // Plain true/false (YAML 1.2 core schema spellings) are booleans; every other scalar stays a
+  // string, as kubeconfig and manifest fields are strings (numbers included, e.g. a port "6443").
+  Result<json> scalar(const YAML::Node& node) {
+    const std::string& s = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "?" || tag == "tag:yaml.org,2002:bool") {
+      if (s == "true" || s == "True" || s == "TRUE") return json(true);
+      if (s == "false" || s == "False" || s == "FALSE") return json(false);
+    }
+    if (tag == "!") {
+      auto closed = quote_is_closed(node.Mark());
+      if (!closed) return std::move(closed).error();
+    }
+    return json(s);
+  }
+
+  // yaml-cpp 0.7 ends a quoted scalar left open at the end of the input without an error (it
+  // reads "a: 'open" as "open "); a truncated kubeconfig must not pass for a valid one.
+  Result<void> quote_is_closed(const YAML::Mark& mark) const {
+    if (mark.is_null() || mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return {};
+    const char quote = text_[static_cast<size_t>(mark.pos)];
+    if (quote != '\'' && quote != '"') return {};  // a block scalar (| or >)
+    for (size_t i = static_cast<size_t>(mark.pos) + 1; i < text_.size(); ++i) {
+      if (quote == '"' && text_[i] == '\\') {
+        ++i;
+      } else if (text_[i] == quote) {
+        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
+          ++i;  // '' is an escaped quote
+        } else {
+          return {};
+        }
+      }
+    }
+    return yaml_error(where_, mark, "unterminated quoted scalar");
+  }
+
+  std::string_view text_;
+  const std::string& where_;
+  size_t nodes_left_;
+};
+
+Result<std::vector<YAML::Node>> load_documents(std::string_view text, const std::string& where) {
+  try {
+    return YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return yaml_error(where, e.mark, e.msg);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<json>> parse_yaml_documents(std::string_view text, const std::string& where) {
+  auto documents = load_documents(text, where);
+  if (!documents) return std::move(documents).error();
+  std::vector<json> out;
+  JsonFromYaml converter(text, where);
+  for (const YAML::Node& document : *documents) {
+    auto converted = converter.convert(document);
+    if (!converted) return std::move(converted).error();
+    out.push_back(std::move(*converted));
+  }
+  return out;
+}
+
+Result<json> parse_yaml(std::string_view text, const std::string& where) {
+  auto documents = load_documents(text, where);
+  if (!documents) return std::move(documents).error();
+  if (documents->empty()) return json::object();  // only comments, as an empty kubeconfig
+  if (documents->size() > 1) {
+    return yaml_error(where, (*documents)[1].Mark(), "more than one document");
+  }
+  return JsonFromYaml(text, where).convert(documents->front());
+}
+
+}  // namespace kc

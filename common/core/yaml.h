@@ -1,0 +1,25 @@
+// YAML, read with yaml-cpp and handed to callers as JSON (nlohmann::json), the form the rest of
+// kc works with: kubeconfig files and Kubernetes manifests.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/core/error.h"
+
+namespace kc {
+
+// Parses one YAML document into JSON: mappings become objects, sequences arrays, plain true and
+// false booleans, null/~/empty null, and every other scalar a string (numbers included). Errors
+// (syntax, duplicate keys, more than one document) name `where` and the line. Empty input (or
+// only comments) gives {}.
+Result<nlohmann::json> parse_yaml(std::string_view text, const std::string& where);
+
+// The same for each document of a multi-document stream (separated by ---).
+Result<std::vector<nlohmann::json>> parse_yaml_documents(std::string_view text,
+                                                         const std::string& where);
+
+}  // namespace kc

@@ -1,0 +1,408 @@
+#include "common/kube/kube_client.h"
+
+#include <curl/curl.h>
+#include <nlohmann/json.hpp>
+
+#include "common/net/http.h"
+
+namespace kc::kube {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct CurlSlist {
+  curl_slist* list = nullptr;
+  ~CurlSlist() { curl_slist_free_all(list); }
+  void add(const char* header) { list = curl_slist_append(list, header); }
+};
+
+using EasyPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+
+// The message of a Kubernetes Status body, or the start of the body.
+std::string status_message(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()) {
+    return j["message"].get<std::string>();
+  }
+  std::string head = body.substr(0, 200);
+  for (char& c : head) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return head;
+}
+
+struct BodySink {
+  std::string body;
+  size_t cap = 0;
+  bool too_big = false;
+};
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (sink->body.size() + n > sink->cap) {
+    sink->too_big = true;
+    return 0;
+  }
+  sink->body.append(data, n);
+  return n;
+}
+
+}  // namespace
+
+struct Client::Impl {
+  CURLM* requests = curl_multi_init();
+  CURLM* watches = curl_multi_init();
+  ~Impl() {
+    curl_multi_cleanup(requests);
+    curl_multi_cleanup(watches);
+  }
+
+  EasyPtr make_easy(const ClientOptions& options, const std::string& url, char* error_buffer) {
+    EasyPtr easy(curl_easy_init(), curl_easy_cleanup);
+    if (!easy) return easy;
+    CURL* h = easy.get();
+    http::configure_handle(h, {});
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout.count()));
+    // A peer gone without a FIN (a partitioned API server) ends a watch within about two minutes
+    // (30 s idle, then Linux's 9 probes 10 s apart), sooner than the watch's own stall timeout.
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 10L);
+    const ClusterCredentials& c = options.credentials;
+    curl_blob ca{const_cast<char*>(c.ca_pem.data()), c.ca_pem.size(), CURL_BLOB_COPY};
+    curl_blob cert{const_cast<char*>(c.client_cert_pem.data()), c.client_cert_pem.size(),
+                   CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(c.client_key_pem.reveal().data()),
+                  c.client_key_pem.reveal().size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);  // trust only the cluster CA
+    curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    return easy;
+  }
+
+  // Runs one transfer on `multi`, calling tick between slices of at most poll_ms.
+  // Returns the transfer's CURLcode; `aborted` tells whether tick stopped it.
+  static CURLcode perform(CURLM* multi, CURL* easy, const Tick& tick, bool& aborted,
+                          int poll_ms = 100) {
+    aborted = false;
+    curl_multi_add_handle(multi, easy);
+    CURLcode result = CURLE_OK;
+    auto last_tick = Clock::now();
+    for (;;) {
+      int running = 0;
+      const CURLMcode mc = curl_multi_perform(multi, &running);
+      if (mc != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+      bool done = false;
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+          done = true;
+          result = msg->data.result;
+        }
+      }
+      if (done) break;
+      const auto now = Clock::now();
+      if (tick && now - last_tick >= std::chrono::milliseconds(50)) {
+        last_tick = now;
+        if (!tick()) {
+          aborted = true;
+          break;
+        }
+      }
+      curl_multi_poll(multi, nullptr, 0, poll_ms, nullptr);
+    }
+    curl_multi_remove_handle(multi, easy);
+    return result;
+  }
+
+  // Runs a request/response transfer on `requests`, collecting the body (up to sink.cap) and
+  // counting its traffic.
+  CURLcode collect(CURL* easy, BodySink& sink, std::chrono::seconds timeout, Traffic& traffic,
+                   const Tick& tick, bool& aborted) {
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+    const CURLcode rc = perform(requests, easy, tick, aborted);
+    ++traffic.requests;
+    curl_off_t wire = 0;  // bytes on the wire: compressed when the server used gzip
+    curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    traffic.wire_bytes += static_cast<uint64_t>(wire);
+    traffic.decoded_bytes += sink.body.size();
+    return rc;
+  }
+};
+
+Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new Impl) {
+  http::global_init();
+}
+
+Client::~Client() = default;
+
+Result<NodeListPage> Client::list_nodes(size_t limit, const Tick& tick) {
+  NodeListPage all;
+  std::string continue_token;
+  do {
+    std::string url = server() + "/api/v1/nodes?limit=" + std::to_string(limit);
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    EasyPtr easy = impl_->make_easy(options_, "", error_buffer);
+    if (!easy) return Error{"list nodes", server(), "curl_easy_init failed", ""};
+    if (!continue_token.empty()) {
+      char* escaped = curl_easy_escape(easy.get(), continue_token.c_str(),
+                                       static_cast<int>(continue_token.size()));
+      url += "&continue=";
+      url += escaped;
+      curl_free(escaped);
+    }
+    curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+    BodySink sink;
+    sink.cap = options_.max_response_bytes;
+    CurlSlist headers;
+    headers.add("Accept: application/json");
+    curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
+    curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
+    bool aborted = false;
+    const CURLcode rc =
+        impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
+    if (aborted) return Error{"list nodes", server(), "stopped", ""};
+    if (sink.too_big) {
+      return Error{"list nodes", url,
+                   "a page larger than " + std::to_string(options_.max_response_bytes) + " bytes",
+                   "lower --page-size"};
+    }
+    if (rc != CURLE_OK) {
+      return Error{"list nodes", url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc),
+                   ""};
+    }
+    long status = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+      return Error{"list nodes", url,
+                   "HTTP " + std::to_string(status) + ": " + status_message(sink.body), ""};
+    }
+    auto page = parse_node_list(sink.body);
+    if (!page) return std::move(page).error().context("list nodes");
+    sink.body = std::string();  // free the page before the next one
+    for (NodeInfo& n : page->items) all.items.push_back(std::move(n));
+    all.resource_version = page->resource_version;
+    continue_token = page->continue_token;
+  } while (!continue_token.empty());
+  return all;
+}
+
+namespace {
+
+struct WatchState {
+  CURL* easy = nullptr;
+  LineSplitter splitter{0};
+  const std::function<bool(WatchEvent&)>* on_event = nullptr;
+  long status = 0;
+  std::string error_body;  // of a non-200 response
+  Error error;
+  bool failed = false;
+  bool stopped = false;
+  bool gone = false;
+  uint64_t bytes = 0;
+  Clock::time_point last_data = Clock::now();
+};
+
+size_t write_watch(char* data, size_t size, size_t count, void* user) {
+  auto* w = static_cast<WatchState*>(user);
+  const size_t n = size * count;
+  w->bytes += n;
+  w->last_data = Clock::now();
+  if (w->status == 0) curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &w->status);
+  if (w->status != 200) {
+    if (w->error_body.size() < 4096) w->error_body.append(data, std::min<size_t>(n, 4096));
+    return n;
+  }
+  Status s = w->splitter.feed(std::string_view(data, n), [&](std::string_view line) -> Status {
+    auto event = parse_watch_event(line);
+    if (!event) return std::move(event).error();
+    if (event->type == WatchEvent::Type::error) {
+      if (event->error_code == 410) {
+        w->gone = true;
+        return Error{"watch", "", "gone", ""};
+      }
+      return Error{"watch nodes", "",
+                   "ERROR event " + std::to_string(event->error_code) + ": " + event->error_message,
+                   ""};
+    }
+    if (!(*w->on_event)(*event)) {
+      w->stopped = true;
+      return Error{"watch", "", "stopped", ""};
+    }
+    return {};
+  });
+  if (!s) {
+    if (!w->gone && !w->stopped) {
+      w->failed = true;
+      w->error = std::move(s).error();
+    }
+    return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+Result<WatchEnd> Client::watch_nodes(const std::string& resource_version, int timeout_seconds,
+                                     std::chrono::seconds stall_timeout,
+                                     const std::function<bool(WatchEvent&)>& on_event,
+                                     const Tick& tick) {
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  EasyPtr easy = impl_->make_easy(options_, "", error_buffer);
+  if (!easy) return Error{"watch nodes", server(), "curl_easy_init failed", ""};
+  char* rv = curl_easy_escape(easy.get(), resource_version.c_str(),
+                              static_cast<int>(resource_version.size()));
+  const std::string url = server() +
+                          "/api/v1/nodes?watch=1&allowWatchBookmarks=true&resourceVersion=" + rv +
+                          "&timeoutSeconds=" + std::to_string(timeout_seconds);
+  curl_free(rv);
+  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+  CurlSlist headers;
+  headers.add("Accept: application/json");
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
+  WatchState state;
+  state.easy = easy.get();
+  state.splitter = LineSplitter(options_.max_event_bytes);
+  state.on_event = &on_event;
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_watch);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &state);
+  bool stalled = false;
+  const Tick watch_tick = [&] {
+    if (Clock::now() - state.last_data > stall_timeout) {
+      stalled = true;
+      return false;
+    }
+    return !tick || tick();
+  };
+  bool aborted = false;
+  // An idle watch wakes twice a second: signals interrupt the poll anyway, and timers (sweeps,
+  // the watchdog) need no finer grain.
+  const CURLcode rc = Impl::perform(impl_->watches, easy.get(), watch_tick, aborted, 500);
+  ++traffic_.requests;
+  traffic_.wire_bytes += state.bytes;
+  traffic_.decoded_bytes += state.bytes;
+  if (stalled) {
+    return Error{"watch nodes", server(),
+                 "no data for " + std::to_string(stall_timeout.count()) + " s", ""};
+  }
+  if (aborted || state.stopped) return WatchEnd::stopped;
+  if (state.gone) return WatchEnd::gone;
+  if (state.failed) return std::move(state.error).context("watch nodes");
+  if (state.status == 0) curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &state.status);
+  if (state.status == 410) return WatchEnd::gone;
+  if (state.status != 0 && state.status != 200) {
+    return Error{"watch nodes", server(),
+                 "HTTP " + std::to_string(state.status) + ": " + status_message(state.error_body),
+                 ""};
+  }
+  if (rc != CURLE_OK) {
+    return Error{"watch nodes", server(),
+                 error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
+  }
+  if (state.splitter.buffered() != 0) {
+    return Error{"watch nodes", server(), "the stream ended inside an event", ""};
+  }
+  return WatchEnd::closed;
+}
+
+Result<DeleteResult> Client::delete_node(const std::string& name, const std::string& uid,
+                                         const Tick& tick) {
+  char* escaped = curl_easy_escape(nullptr, name.c_str(), static_cast<int>(name.size()));
+  const std::string path = std::string("/api/v1/nodes/") + escaped;
+  curl_free(escaped);
+  const std::string body = nlohmann::json{
+      {"kind", "DeleteOptions"},
+      {"apiVersion", "v1"},
+      {"preconditions",
+       {{"uid", uid}}}}.dump();
+  auto response = request("DELETE", path, body, "application/json", tick);
+  if (!response) return Error{"delete node", name, response.error().why, ""};
+  if (response->status == 200 || response->status == 202) return DeleteResult::deleted;
+  if (response->status == 404) return DeleteResult::not_found;
+  if (response->status == 409) return DeleteResult::uid_mismatch;
+  return Error{"delete node", name,
+               "HTTP " + std::to_string(response->status) + ": " + status_message(response->body),
+               ""};
+}
+
+Result<Client::Response> Client::request(const std::string& method, const std::string& path,
+                                         const std::string& body, const std::string& content_type,
+                                         const Tick& tick) {
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  const std::string url = server() + path;
+  EasyPtr easy = impl_->make_easy(options_, url, error_buffer);
+  if (!easy) return Error{method, url, "curl_easy_init failed", ""};
+  curl_easy_setopt(easy.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
+  CurlSlist headers;
+  headers.add("Accept: application/json");
+  if (!body.empty()) {
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    headers.add(("Content-Type: " + content_type).c_str());
+  }
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
+  BodySink sink;
+  sink.cap = options_.max_response_bytes;
+  bool aborted = false;
+  const CURLcode rc =
+      impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
+  if (aborted) return Error{method, url, "stopped", ""};
+  if (rc != CURLE_OK) {
+    return Error{method, url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
+  }
+  Response response;
+  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(sink.body);
+  return response;
+}
+
+std::string api_error(const Client::Response& response) {
+  return "HTTP " + std::to_string(response.status) + ": " + status_message(response.body);
+}
+
+}  // namespace kc::kube
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+namespace kc::kube {
+
+Status validate_credentials(const ClusterCredentials& c, const std::string& where) {
+  auto bio_of = [](const std::string& pem) {
+    return std::unique_ptr<BIO, decltype(&BIO_free)>(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  };
+  {
+    auto bio = bio_of(c.ca_pem);
+    std::unique_ptr<X509, decltype(&X509_free)> ca(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+    if (!ca) return Error{"load cluster CA", where, "not a PEM certificate", ""};
+  }
+  auto cert_bio = bio_of(c.client_cert_pem);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!cert) return Error{"load client certificate", where, "not a PEM certificate", ""};
+  auto key_bio = bio_of(c.client_key_pem.reveal());
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  if (!key) return Error{"load client key", where, "not an unencrypted PEM private key", ""};
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return Error{"load client key", where, "the key does not match the client certificate", ""};
+  }
+  return {};
+}
+
+}  // namespace kc::kube

@@ -1,0 +1,74 @@
+// Kubernetes Node objects as kc needs them: a compact record of the few fields the cleanup rule
+// reads, extracted from NodeList pages and watch events with a SAX parser, so memory follows the
+// number of nodes and not the size of their JSON (a real Node is about 8 KB, mostly
+// status.images, none of which is kept).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/core/error.h"
+
+namespace kc::kube {
+
+inline constexpr std::string_view kTaintToBeDeleted = "ToBeDeletedByClusterAutoscaler";
+inline constexpr std::string_view kTaintUnreachable = "node.kubernetes.io/unreachable";
+inline constexpr std::string_view kLabelControlPlane = "node-role.kubernetes.io/control-plane";
+inline constexpr std::string_view kLabelMaster = "node-role.kubernetes.io/master";  // before 1.24
+
+enum class ReadyStatus : uint8_t { missing, ready, not_ready, unknown };
+
+struct NodeInfo {
+  std::string name;
+  std::string uid;
+  bool control_plane = false;        // has a control-plane (or legacy master) role label
+  bool taint_to_be_deleted = false;  // ToBeDeletedByClusterAutoscaler
+  bool taint_unreachable = false;    // node.kubernetes.io/unreachable
+  ReadyStatus ready = ReadyStatus::missing;
+  std::optional<int64_t> ready_since;  // the Ready condition's lastTransitionTime, Unix seconds
+};
+
+struct NodeListPage {
+  std::vector<NodeInfo> items;
+  std::string resource_version;
+  std::string continue_token;
+};
+
+struct WatchEvent {
+  enum class Type : uint8_t { added, modified, deleted, bookmark, error };
+  Type type = Type::error;
+  NodeInfo node;
+  std::string resource_version;  // the object's metadata.resourceVersion
+  int error_code = 0;            // for Type::error: the Status code (410 = Gone)
+  std::string error_message;
+};
+
+// Parses a NodeList (one page of GET /api/v1/nodes).
+Result<NodeListPage> parse_node_list(std::string_view json);
+
+// Parses one line of a watch stream: {"type":"MODIFIED","object":{...}}.
+Result<WatchEvent> parse_watch_event(std::string_view json);
+
+// Seconds since the epoch for an RFC 3339 time as the API server writes it
+// ("2026-11-28T23:00:00Z", also with fractional seconds or a numeric offset).
+std::optional<int64_t> parse_rfc3339(std::string_view text);
+
+// Splits a byte stream into newline-terminated lines, each at most max_line bytes.
+class LineSplitter {
+ public:
+  explicit LineSplitter(size_t max_line) : max_line_(max_line) {}
+  // Calls on_line for every complete line (without the newline); stops and returns an error
+  // when a line grows beyond max_line or on_line fails.
+  Status feed(std::string_view data, const std::function<Status(std::string_view)>& on_line);
+  size_t buffered() const { return partial_.size(); }
+
+ private:
+  size_t max_line_;
+  std::string partial_;
+};
+
+}  // namespace kc::kube

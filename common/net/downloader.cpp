@@ -1,0 +1,563 @@
+#include "common/net/downloader.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <thread>
+
+#include "common/core/fd.h"
+#include "common/core/sha256.h"
+
+namespace kc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kUnknown = std::numeric_limits<uint64_t>::max();
+
+struct Job;
+
+struct Segment {
+  Job* job = nullptr;
+  uint64_t start = 0;       // next byte to write
+  uint64_t end = kUnknown;  // exclusive
+  uint64_t request_start = 0;
+  uint64_t synced = 0;  // writeback was started for [.., synced)
+  CURL* easy = nullptr;
+  bool ranged = false;       // this transfer sent a Range header
+  bool checked = false;      // the response status was checked
+  bool reached_end = false;  // stopped on purpose at `end`
+  bool done = false;
+  int failures = 0;
+  Clock::time_point not_before{};
+  std::optional<Error> fatal;  // a permanent problem found inside a callback
+  std::string last_error;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+};
+
+struct Job {
+  const DownloadRequest* request = nullptr;
+  std::string temp_path;
+  UniqueFd fd;
+  uint64_t size = kUnknown;
+  bool accepts_ranges = false;
+  std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
+  uint64_t hashed = 0;  // bytes [0, hashed) went into `hash`
+  uint64_t received = 0;
+  size_t index = 0;
+  bool started = false;
+  bool verifying = false;  // handed to a verifier thread
+  std::atomic<bool> finished{false};
+  std::vector<std::unique_ptr<Segment>> segments;
+  std::optional<Error> error;
+  std::optional<DownloadedFile> result;
+};
+
+std::string nothing_installed(const Job& job) {
+  return "nothing was installed for " + job.request->label;
+}
+
+Error job_error(const Job& job, std::string why) {
+  return Error{"download " + job.request->label, job.request->url, std::move(why),
+               nothing_installed(job)};
+}
+
+bool transient_curl_error(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool transient_status(long status) {
+  return status >= 500 || status == 408 || status == 429;
+}
+
+void restart_from_zero(Segment& s) {
+  Job& job = *s.job;
+  job.received -= s.start;
+  s.start = 0;
+  s.synced = 0;
+  job.hash = std::make_unique<Sha256>();
+  job.hashed = 0;
+}
+
+// Called once per response, before its first body byte.
+bool check_response(Segment& s) {
+  s.checked = true;
+  Job& job = *s.job;
+  long status = 0;
+  curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &status);
+  if (s.ranged && status == 200) {
+    // The server ignored the Range header and sends the whole file.
+    if (job.segments.size() == 1) {
+      restart_from_zero(s);
+      s.ranged = false;
+    } else {
+      s.fatal = job_error(job, "the server stopped honouring HTTP Range requests");
+      return false;
+    }
+  }
+  if (!s.ranged && status == 200) {
+    curl_off_t length = -1;
+    curl_easy_getinfo(s.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length >= 0) {
+      job.size = static_cast<uint64_t>(length);
+      s.end = job.size;
+      // Claims the space now: a full disk fails here, before any byte is fetched.
+      int err = ::posix_fallocate(job.fd.get(), 0, static_cast<off_t>(job.size));
+      if (err != 0 && err != EOPNOTSUPP && err != EINVAL) {
+        s.fatal = job_error(job, "cannot reserve " + std::to_string(job.size) + " bytes in " +
+                                     job.request->dir.string() + ": " + std::strerror(err));
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* s = static_cast<Segment*>(user);
+  const size_t total = size * count;
+  std::string_view line(data, total);
+  auto starts = [&](std::string_view name) {
+    return line.size() >= name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0;
+  };
+  if (starts("accept-ranges:")) {
+    std::string_view value = line.substr(14);
+    if (value.find("bytes") != std::string_view::npos) s->job->accepts_ranges = true;
+  } else if (starts("content-range:") && s->ranged) {
+    std::string_view value = line.substr(14);
+    size_t digits = value.find_first_of("0123456789");
+    if (digits != std::string_view::npos) {
+      uint64_t first = std::strtoull(std::string(value.substr(digits)).c_str(), nullptr, 10);
+      if (first != s->request_start) {
+        s->fatal = job_error(*s->job, "the server answered a Range request with the wrong range");
+        return 0;
+      }
+    }
+  }
+  return total;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* s = static_cast<Segment*>(user);
+  Job& job = *s->job;
+  const size_t total = size * count;
+  if (!s->checked && !check_response(*s)) return 0;
+  size_t take = total;
+  if (s->end != kUnknown) {
+    take =
+        s->start >= s->end ? 0 : static_cast<size_t>(std::min<uint64_t>(total, s->end - s->start));
+  }
+  size_t off = 0;
+  while (off < take) {
+    ssize_t n = ::pwrite(job.fd.get(), data + off, take - off, static_cast<off_t>(s->start + off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      s->fatal = job_error(
+          job, "cannot write to " + job.request->dir.string() + ": " + std::strerror(errno));
+      return 0;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (s->start == job.hashed) {
+    job.hash->update(data, take);
+    job.hashed += take;
+  }
+  s->start += take;
+  job.received += take;
+  if (job.request->durable && s->start - s->synced >= (8u << 20)) {
+    // Starts writing back now so that the fsync before the rename has little left to do.
+    ::sync_file_range(job.fd.get(), static_cast<off_t>(s->synced),
+                      static_cast<off_t>(s->start - s->synced), SYNC_FILE_RANGE_WRITE);
+    s->synced = s->start;
+  }
+  if (take < total) {
+    s->reached_end = true;  // the rest belongs to another segment
+    return take;
+  }
+  return total;
+}
+
+class Engine {
+ public:
+  Engine(const std::vector<DownloadRequest>& requests, const DownloadOptions& options)
+      : options_(options), jobs_(requests.size()) {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      jobs_[i].request = &requests[i];
+      jobs_[i].index = i;
+    }
+  }
+  ~Engine() {
+    for (auto& t : verifiers_) t.join();
+    for (auto& job : jobs_) {
+      for (auto& s : job.segments) stop(*s);
+      if (!job.temp_path.empty() && !job.result) ::unlink(job.temp_path.c_str());
+    }
+    if (multi_) curl_multi_cleanup(multi_);
+  }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  std::vector<Result<DownloadedFile>> run() {
+    http::global_init();
+    multi_ = curl_multi_init();
+    // One connection per transfer: ranged segments must not share an HTTP/2 connection, or a
+    // per-connection rate limit would bind them all.
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(std::max(1, options_.max_connections)));
+    for (auto& job : jobs_) open_temp(job);
+    auto last_progress = Clock::now();
+    while (std::any_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.finished; })) {
+      schedule();
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      collect();
+      if (options_.progress && Clock::now() - last_progress >= std::chrono::milliseconds(250)) {
+        last_progress = Clock::now();
+        options_.progress(progress(), false);
+      }
+      int timeout_ms = 100;
+      auto wake = next_retry();
+      if (wake) {
+        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*wake - Clock::now());
+        timeout_ms = static_cast<int>(std::clamp<long long>(until.count(), 0, 100));
+      }
+      if (active_ > 0) {
+        curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+      } else if (wake && timeout_ms > 0) {
+        ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
+      } else if (!wake) {
+        ::usleep(5000);  // only verifiers are left
+      }
+    }
+    for (auto& t : verifiers_) t.join();
+    verifiers_.clear();
+    if (options_.progress) options_.progress(progress(), true);
+    std::vector<Result<DownloadedFile>> out;
+    for (auto& job : jobs_) {
+      if (job.result) {
+        out.emplace_back(*job.result);
+      } else {
+        out.emplace_back(job.error.value_or(job_error(job, "unknown failure")));
+      }
+    }
+    return out;
+  }
+
+ private:
+  void open_temp(Job& job) {
+    const auto& dir = job.request->dir;
+    std::string tmpl = (dir / ("." + job.request->label + ".kc-tmp-XXXXXX")).string();
+    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) {
+      finish(job, job_error(job, "cannot create a temporary file in " + dir.string() + ": " +
+                                     std::strerror(errno)));
+      return;
+    }
+    job.fd.reset(fd);
+    job.temp_path = tmpl;
+  }
+
+  // Called on the loop's thread, or on a verifier's once the loop has let go of the job.
+  void finish(Job& job, std::optional<Error> error) {
+    for (auto& s : job.segments) stop(*s);
+    if (error) {
+      job.error = std::move(error);
+      job.fd.reset();
+      if (!job.temp_path.empty()) ::unlink(job.temp_path.c_str());
+    }
+    if (options_.on_done) {
+      if (job.result) {
+        options_.on_done(job.index, *job.result);
+      } else {
+        options_.on_done(job.index, *job.error);
+      }
+    }
+    job.finished = true;
+  }
+
+  void stop(Segment& s) {
+    if (!s.easy) return;
+    curl_multi_remove_handle(multi_, s.easy);
+    curl_easy_cleanup(s.easy);
+    s.easy = nullptr;
+    --active_;
+  }
+
+  void start(Segment& s) {
+    Job& job = *s.job;
+    s.easy = curl_easy_init();
+    ++active_;
+    s.checked = false;
+    s.reached_end = false;
+    s.errbuf[0] = 0;
+    s.request_start = s.start;
+    // Resuming needs a server that accepts ranges; otherwise a single stream starts over.
+    if (s.start > 0 && !job.accepts_ranges) restart_from_zero(s);
+    s.synced = s.start;
+    s.ranged = s.start > 0 || s.end != kUnknown;
+    if (s.ranged && !job.accepts_ranges) s.ranged = false;
+    http::configure_handle(s.easy, options_.tls);
+    curl_easy_setopt(s.easy, CURLOPT_URL, job.request->url.c_str());
+    curl_easy_setopt(s.easy, CURLOPT_ERRORBUFFER, s.errbuf);
+    curl_easy_setopt(s.easy, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(s.easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(s.easy, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(s.easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(s.easy, CURLOPT_HEADERDATA, &s);
+    curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
+    curl_easy_setopt(s.easy, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+    curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, options_.stall_bytes_per_second);
+    curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
+    curl_easy_setopt(s.easy, CURLOPT_BUFFERSIZE, 256L * 1024);
+    if (s.ranged) {
+      std::string range = std::to_string(s.start) + "-";
+      if (s.end != kUnknown) range += std::to_string(s.end - 1);
+      curl_easy_setopt(s.easy, CURLOPT_RANGE, range.c_str());  // libcurl copies the string
+    }
+    curl_multi_add_handle(multi_, s.easy);
+  }
+
+  std::optional<Clock::time_point> next_retry() const {
+    std::optional<Clock::time_point> out;
+    for (const auto& job : jobs_) {
+      if (job.finished) continue;
+      for (const auto& s : job.segments) {
+        if (!s->done && !s->easy && (!out || s->not_before < *out)) out = s->not_before;
+      }
+    }
+    return out;
+  }
+
+  void schedule() {
+    const int budget = std::max(1, options_.max_connections);
+    const auto now = Clock::now();
+    // Retries that are due.
+    for (auto& job : jobs_) {
+      if (job.finished) continue;
+      for (auto& s : job.segments) {
+        if (active_ >= budget) return;
+        if (!s->done && !s->easy && s->not_before <= now) start(*s);
+      }
+    }
+    // Files not started yet.
+    for (auto& job : jobs_) {
+      if (active_ >= budget) return;
+      if (job.finished || job.started) continue;
+      job.started = true;
+      job.segments.push_back(std::make_unique<Segment>());
+      job.segments.back()->job = &job;
+      start(*job.segments.back());
+    }
+    // Idle connections take the second half of the largest remaining piece.
+    while (active_ < budget) {
+      Segment* largest = nullptr;
+      uint64_t best = 0;
+      for (auto& job : jobs_) {
+        if (job.finished || !job.accepts_ranges || job.size == kUnknown) continue;
+        for (auto& s : job.segments) {
+          if (!s->easy || s->done || s->end == kUnknown || s->start >= s->end) continue;
+          if (s->end - s->start < 2 * options_.min_segment) continue;
+          const uint64_t score = (s->end - s->start) * (job.request->finish_early ? 2 : 1);
+          if (score > best) {
+            best = score;
+            largest = s.get();
+          }
+        }
+      }
+      if (!largest) return;
+      const uint64_t mid = largest->start + (largest->end - largest->start) / 2;
+      Job& job = *largest->job;
+      auto piece = std::make_unique<Segment>();
+      piece->job = &job;
+      piece->start = mid;
+      piece->end = largest->end;
+      largest->end = mid;
+      job.segments.push_back(std::move(piece));
+      start(*job.segments.back());
+    }
+  }
+
+  void collect() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Segment* s = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &s);
+      const CURLcode rc = msg->data.result;
+      long status = 0;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+      stop(*s);
+      Job& job = *s->job;
+      if (job.finished) continue;
+      completed(*s, rc, status);
+      if (!job.finished && !job.verifying &&
+          std::all_of(job.segments.begin(), job.segments.end(), [](auto& x) { return x->done; })) {
+        // Hashing back and the caller's on_done run off the loop, which keeps the other
+        // transfers going meanwhile.
+        job.verifying = true;
+        verifiers_.emplace_back([this, &job] { verify(job); });
+      }
+    }
+  }
+
+  void completed(Segment& s, CURLcode rc, long status) {
+    Job& job = *s.job;
+    if (s.fatal) return finish(job, *s.fatal);
+    std::string why;
+    bool transient = false;
+    if ((rc == CURLE_WRITE_ERROR && s.reached_end) ||
+        (rc == CURLE_OK && (s.end == kUnknown || s.start >= s.end))) {
+      if (s.end == kUnknown) {
+        job.size = s.start;
+        s.end = s.start;
+      }
+      s.done = true;
+      return;
+    }
+    if (rc == CURLE_OK) {
+      why = "truncated body: got " + std::to_string(s.start - s.request_start) +
+            " bytes, expected " + std::to_string(s.end - s.request_start);
+      transient = true;
+    } else if (rc == CURLE_HTTP_RETURNED_ERROR) {
+      why = "HTTP " + std::to_string(status);
+      transient = transient_status(status);
+    } else {
+      why = std::string(curl_easy_strerror(rc));
+      if (s.errbuf[0] != 0) why += ": " + std::string(s.errbuf);
+      transient = transient_curl_error(rc);
+    }
+    if (!transient) return finish(job, job_error(job, why));
+    if (++s.failures > options_.retries) {
+      return finish(job, job_error(job, "gave up after " + std::to_string(s.failures) +
+                                            " attempts; last: " + why));
+    }
+    auto backoff = options_.first_backoff * (1LL << std::min(s.failures - 1, 5));
+    backoff = std::min<std::chrono::milliseconds>(backoff, std::chrono::seconds(8));
+    s.not_before = Clock::now() + backoff;
+    s.last_error = why;
+  }
+
+  void verify(Job& job) {
+    // Segments after the first were written out of order: hash the rest back from the file.
+    if (job.hashed < job.size) {
+      std::vector<char> buf(1 << 20);
+      uint64_t pos = job.hashed;
+      while (pos < job.size) {
+        ssize_t n = ::pread(job.fd.get(), buf.data(),
+                            static_cast<size_t>(std::min<uint64_t>(buf.size(), job.size - pos)),
+                            static_cast<off_t>(pos));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          return finish(job, job_error(job, "cannot read back " + job.temp_path + ": " +
+                                                (n < 0 ? std::strerror(errno) : "short file")));
+        }
+        job.hash->update(buf.data(), static_cast<size_t>(n));
+        pos += static_cast<uint64_t>(n);
+      }
+    }
+    const std::string actual = job.hash->hex_digest();
+    if (job.request->sha256 && *job.request->sha256 != actual) {
+      return finish(job, job_error(job, "SHA-256 mismatch: expected " + *job.request->sha256 +
+                                            ", got " + actual));
+    }
+    if (::ftruncate(job.fd.get(), static_cast<off_t>(job.size)) != 0) {
+      return finish(job, job_error(job, std::string("truncate: ") + std::strerror(errno)));
+    }
+    job.fd.reset();
+    job.result =
+        DownloadedFile{job.temp_path, actual, job.size, static_cast<int>(job.segments.size())};
+    finish(job, std::nullopt);
+  }
+
+  std::vector<ProgressItem> progress() const {
+    std::vector<ProgressItem> out;
+    for (const auto& job : jobs_) {
+      out.push_back(ProgressItem{job.request->label, job.received,
+                                 job.size == kUnknown ? 0 : job.size, job.finished});
+    }
+    return out;
+  }
+
+  const DownloadOptions& options_;
+  std::vector<Job> jobs_;
+  CURLM* multi_ = nullptr;
+  int active_ = 0;
+  std::vector<std::thread> verifiers_;
+};
+
+size_t append_text(char* data, size_t size, size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  if (out->size() + size * count > 64 * 1024) return 0;  // a digest file is tiny
+  out->append(data, size * count);
+  return size * count;
+}
+
+}  // namespace
+
+std::vector<Result<DownloadedFile>> download_all(const std::vector<DownloadRequest>& requests,
+                                                 const DownloadOptions& options) {
+  Engine engine(requests, options);
+  return engine.run();
+}
+
+Result<std::string> fetch_text(const std::string& url, const DownloadOptions& options) {
+  http::global_init();
+  std::string why;
+  for (int attempt = 0; attempt <= options.retries; ++attempt) {
+    if (attempt > 0) {
+      ::usleep(static_cast<useconds_t>(options.first_backoff.count() * 1000 *
+                                       (1 << std::min(attempt - 1, 5))));
+    }
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
+    std::string body;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    http::configure_handle(easy.get(), options.tls);
+    curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(easy.get(), CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, append_text);
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(easy.get(), CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
+    curl_easy_setopt(easy.get(), CURLOPT_LOW_SPEED_LIMIT, options.stall_bytes_per_second);
+    curl_easy_setopt(easy.get(), CURLOPT_LOW_SPEED_TIME, options.stall_seconds);
+    const CURLcode rc = curl_easy_perform(easy.get());
+    if (rc == CURLE_OK) return body;
+    long status = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_HTTP_RETURNED_ERROR) {
+      why = "HTTP " + std::to_string(status);
+      if (!transient_status(status)) break;
+    } else {
+      why = std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "");
+      if (!transient_curl_error(rc)) break;
+    }
+  }
+  return Error{"download", url, why, ""};
+}
+
+}  // namespace kc

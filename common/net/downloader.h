@@ -1,0 +1,76 @@
+// Concurrent, verified downloads with libcurl's multi interface, on one thread.
+//
+// Every file is written to a temporary file in its destination directory and hashed while it
+// streams in. Transient failures (connect errors, timeouts, 5xx, truncated bodies, stalls below
+// a minimum rate) are retried with exponential backoff, resuming with an HTTP Range request where
+// the server accepts ranges; permanent ones (4xx, digest mismatch, a full disk) fail that file at
+// once. Where the server accepts ranges, idle connections take over the second half of the
+// largest remaining piece of a file (ranged segments in parallel, as the AWS CLI does for large
+// S3 objects), up to a bounded total number of connections; the whole file is verified after.
+// Proxies come from https_proxy / HTTPS_PROXY / no_proxy, which libcurl reads itself.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/error.h"
+#include "common/net/http.h"
+
+namespace kc {
+
+struct DownloadRequest {
+  std::string label;  // what the file is, for errors and progress: "kubelet"
+  std::string url;
+  std::optional<std::string> sha256;  // expected digest (lower-case hex); nullopt: no check
+  std::filesystem::path dir;          // the temporary file is created here
+  bool durable = false;               // will be kept: start writeback early so fsync is quick
+  bool finish_early = false;          // needs work after the download (extraction): idle
+                                      // connections help it first, so that work overlaps the rest
+};
+
+struct DownloadedFile {
+  std::filesystem::path temp_path;  // verified content; the caller renames or removes it
+  std::string sha256;
+  uint64_t bytes = 0;
+  int connections = 0;  // segments fetched (1 = a single stream)
+};
+
+struct ProgressItem {
+  std::string label;
+  uint64_t received = 0;
+  uint64_t total = 0;  // 0 while unknown
+  bool finished = false;
+};
+
+struct DownloadOptions {
+  http::TlsOptions tls;
+  int max_connections = 12;                      // over all files together
+  uint64_t min_segment = 4 << 20;                // never split below this many bytes per segment
+  int retries = 5;                               // transient failures retried per segment
+  std::chrono::milliseconds first_backoff{250};  // doubles per attempt, at most 8 s
+  long connect_timeout_seconds = 15;
+  long stall_bytes_per_second = 1024;  // slower than this ...
+  long stall_seconds = 30;             // ... for this long aborts and retries the transfer
+  // Called about four times a second and once at the end (final = true).
+  std::function<void(const std::vector<ProgressItem>&, bool final)> progress;
+  // Called once per request as soon as it succeeded or failed, before download_all returns, so
+  // the caller can install a file while the others are still downloading. Successful files are
+  // verified from a thread of their own (hashing back what parallel segments wrote), and this is
+  // called on that thread: it must be thread-safe.
+  std::function<void(size_t index, const Result<DownloadedFile>& result)> on_done;
+};
+
+// Downloads every request concurrently. One result per request, in order. A failed request
+// leaves no file behind.
+std::vector<Result<DownloadedFile>> download_all(const std::vector<DownloadRequest>& requests,
+                                                 const DownloadOptions& options);
+
+// Fetches a small text document (a published .sha256 file) into memory.
+Result<std::string> fetch_text(const std::string& url, const DownloadOptions& options);
+
+}  // namespace kc
