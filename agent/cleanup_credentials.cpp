@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "common/cli/plan_command.h"
+#include "common/core/transitional_step.h"
 #include "common/core/yaml.h"
 #include "common/kube/kube_client.h"
 #include "common/kube/kubeconfig.h"
@@ -109,7 +110,7 @@ Result<Issued> issue(X509* ca, EVP_PKEY* ca_key, int valid_days) {
   return Issued{bio_string(cert_bio.get()), Secret(bio_string(key_bio.get()))};
 }
 
-class ClientCredentialsStep final : public Step {
+class ClientCredentialsStep final : public TransitionalStep {
  public:
   explicit ClientCredentialsStep(CredentialsOptions options) : o_(std::move(options)) {}
 
@@ -275,7 +276,7 @@ namespace {
 
 // Applies the RBAC objects with server-side apply (as kubectl apply --server-side does), with the
 // cluster admin's credentials; objects that already say the same are left alone.
-class RbacApplyStep final : public Step {
+class RbacApplyStep final : public TransitionalStep {
  public:
   explicit RbacApplyStep(CredentialsOptions options) : o_(std::move(options)) {}
 

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "agent/phases/phases.h"
-#include "common/core/planned.h"
+#include "common/core/plan.h"
 
 namespace kc::leader {
 

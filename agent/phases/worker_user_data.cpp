@@ -1,5 +1,5 @@
 #include "agent/phases/phases.h"
-#include "common/core/planned.h"
+#include "common/core/plan.h"
 
 namespace kc::leader {
 
