@@ -148,20 +148,18 @@ Doc join_document(const JoinConfiguration& c, EmitOptions options) {
 }  // namespace
 
 Status check_kubernetes_version(std::string_view version, std::string_view flag) {
-  auto error = [&](std::string why) {
-    return Error{std::string(flag), std::string(version), std::move(why),
-                 fmt::format("kc supports Kubernetes 1.{} to 1.{}, e.g. 1.{}.0", kOldestMinor,
-                             kNewestMinor, kNewestMinor)};
-  };
-  if (!is_release_version(version)) return error("expected MAJOR.MINOR.PATCH");
+  const std::string supported =
+      fmt::format("kc supports Kubernetes 1.{} to 1.{}", kOldestMinor, kNewestMinor);
+  if (!is_release_version(version)) {
+    return Error{std::string(flag), std::string(version), "expected MAJOR.MINOR.PATCH", supported};
+  }
   const size_t dot = version.find('.');
   const std::string_view major = version.substr(0, dot);
   const std::string_view rest = version.substr(dot + 1);
   int minor = -1;
   std::from_chars(rest.data(), rest.data() + rest.find('.'), minor);  // too long: stays -1
   if (major != "1" || minor < kOldestMinor || minor > kNewestMinor) {
-    return error(fmt::format("not a supported Kubernetes version (1.{} to 1.{})", kOldestMinor,
-                             kNewestMinor));
+    return Error{std::string(flag), std::string(version), supported, ""};
   }
   return {};
 }
