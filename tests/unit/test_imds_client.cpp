@@ -45,12 +45,15 @@ class Standin {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
-      std::vector<std::string> argv{"python3", script.string(), "--log", log_.string()};
+      // Debian's interpreter when there is one: a version manager's shim can take a second.
+      const std::string python =
+          std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+      std::vector<std::string> argv{python, script.string(), "--log", log_.string()};
       argv.insert(argv.end(), args.begin(), args.end());
       std::vector<char*> raw;
       for (auto& a : argv) raw.push_back(a.data());
       raw.push_back(nullptr);
-      ::execvp("python3", raw.data());
+      ::execvp(python.c_str(), raw.data());
       ::_exit(127);
     }
     ::close(out[1]);
