@@ -21,13 +21,16 @@
 namespace {
 
 std::filesystem::path standin_script() {
-  // meson test sets KC_SOURCE_ROOT; run by hand from the build directory, __FILE__ is relative
-  // to it.
-  const char* root = std::getenv("KC_SOURCE_ROOT");
-  std::filesystem::path base =
-      root != nullptr ? std::filesystem::path(root)
-                      : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-  return base / "tests/servers/imds_standin.py";
+  // meson test sets KC_SOURCE_ROOT. Run by hand, __FILE__ is relative to the build directory,
+  // which holds this binary as tests/kc-unit-tests.
+  if (const char* root = std::getenv("KC_SOURCE_ROOT")) {
+    return std::filesystem::path(root) / "tests/servers/imds_standin.py";
+  }
+  std::filesystem::path source(__FILE__);
+  if (source.is_relative()) {
+    source = std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() / source;
+  }
+  return source.parent_path().parent_path() / "servers/imds_standin.py";
 }
 
 // The stand-in as a child process on a free loopback port, killed when the test ends.
