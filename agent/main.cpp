@@ -3,11 +3,9 @@
 
 #include "agent/cleanup.h"
 #include "agent/cleanup_credentials.h"
-#include "agent/init_plan.h"
-#include "common/cli/asset_flags.h"
+#include "agent/init_command.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"
-#include "common/cli/plan_command.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -19,11 +17,7 @@ int main(int argc, char** argv) {
       global);
 
   leader::InitOptions init;
-  CLI::App* init_cmd =
-      cli::add_command(*app, "init", "Set up the leader (see the plan with --dry-run)");
-  cli::add_asset_flags(init_cmd, init.assets);
-  init_cmd->add_option("--cluster-name", init.cluster_name, "Cluster name (ASG auto-discovery tag)")
-      ->capture_default_str();
+  CLI::App* init_cmd = leader::add_init_command(*app, init);
 
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
@@ -37,11 +31,7 @@ int main(int argc, char** argv) {
   return cli::run(
       *app, global,
       {
-          {init_cmd,
-           [&] {
-             Plan plan = leader::make_init_plan(init);
-             return run_plan_command("kc-leader init", plan, global);
-           }},
+          {init_cmd, [&] { return leader::run_init_command(init, global); }},
           {fetch_cmd, [&] { return run_fetch_command(fetch); }},
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,

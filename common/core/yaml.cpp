@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <regex>
+
 namespace kc {
 namespace {
 
@@ -120,7 +122,70 @@ Result<std::vector<YAML::Node>> load_documents(std::string_view text, const std:
   }
 }
 
+// True when a plain (unquoted) scalar with this text would not read back as this string under
+// YAML 1.1 or 1.2 resolution (kubeadm reads YAML 1.1-style through sigs.k8s.io/yaml).
+bool needs_quotes(const std::string& s) {
+  static const std::regex special(
+      "|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|"
+      "OFF|y|Y|n|N|[-+]?[0-9][0-9_]*(\\.[0-9_]*)?([eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+([eE][-+]?[0-9]+)"
+      "?|"
+      "0x[0-9a-fA-F_]+|0o[0-7]+|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)|[0-9][0-9:_]*:[0-5]?[0-9]"
+      "(\\.[0-9_]*)?|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*");
+  return std::regex_match(s, special);
+}
+
+template <class Json>
+void emit(YAML::Emitter& out, const Json& value) {
+  if (value.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, item] : value.items()) {
+      out << YAML::Key;
+      if (needs_quotes(key)) out << YAML::DoubleQuoted;
+      out << key << YAML::Value;
+      emit(out, item);
+    }
+    out << YAML::EndMap;
+  } else if (value.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& item : value) emit(out, item);
+    out << YAML::EndSeq;
+  } else if (value.is_string()) {
+    const auto& s = value.template get_ref<const std::string&>();
+    if (needs_quotes(s)) out << YAML::DoubleQuoted;
+    out << s;
+  } else if (value.is_boolean()) {
+    out << YAML::TrueFalseBool << value.template get<bool>();
+  } else if (value.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << value.dump();  // numbers, in JSON's spelling (also valid YAML)
+  }
+}
+
+template <class Json>
+std::string emit_documents(const std::vector<Json>& documents) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out.SetMapFormat(YAML::Block);
+  out.SetSeqFormat(YAML::Block);
+  for (const Json& document : documents) {
+    out << YAML::BeginDoc;
+    emit(out, document);
+  }
+  std::string text = out.c_str();
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text;
+}
+
 }  // namespace
+
+std::string emit_yaml_documents(const std::vector<nlohmann::ordered_json>& documents) {
+  return emit_documents(documents);
+}
+
+std::string emit_yaml_documents(const std::vector<json>& documents) {
+  return emit_documents(documents);
+}
 
 Result<std::vector<json>> parse_yaml_documents(std::string_view text, const std::string& where) {
   auto documents = load_documents(text, where);

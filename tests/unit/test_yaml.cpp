@@ -84,3 +84,36 @@ TEST_CASE("YAML: malformed input is refused, naming the file and line") {
   REQUIRE_FALSE(expanded.ok());
   CHECK(expanded.error().why.find("too many") != std::string::npos);
 }
+
+TEST_CASE("emit_yaml_documents: ambiguous strings are quoted and read back as strings") {
+  nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+  doc["b"] = "true";
+  doc["a"] = "6443";
+  doc["version"] = "1.36";
+  doc["empty"] = "";
+  doc["tilde"] = "~";
+  doc["plain"] = "10.96.0.0/12";
+  doc["yes"] = "yes";
+  doc["flag"] = true;
+  doc["port"] = 6443;
+  doc["list"] = {"x: y", "- z", "#not a comment"};
+  doc["nothing"] = nullptr;
+  const std::string text = kc::emit_yaml_documents(std::vector<nlohmann::ordered_json>{doc, doc});
+  // Insertion order, not sorted.
+  CHECK(text.find("b: \"true\"\na: \"6443\"\n") != std::string::npos);
+  CHECK(text.find("plain: 10.96.0.0/12\n") != std::string::npos);
+  auto back = kc::parse_yaml_documents(text, "emitted");
+  REQUIRE_MESSAGE(back.ok(), back.error().message());
+  REQUIRE(back->size() == 2);
+  const json& d = (*back)[1];
+  CHECK(d["b"] == "true");
+  CHECK(d["a"] == "6443");
+  CHECK(d["version"] == "1.36");
+  CHECK(d["empty"] == "");
+  CHECK(d["tilde"] == "~");
+  CHECK(d["yes"] == "yes");
+  CHECK(d["flag"] == true);
+  CHECK(d["port"] == "6443");  // the reader keeps numbers as strings
+  CHECK(d["list"] == json::array({"x: y", "- z", "#not a comment"}));
+  CHECK(d["nothing"].is_null());
+}

@@ -1,0 +1,19 @@
+#include "agent/cleanup_credentials.h"
+#include "agent/phases/phases.h"
+#include "common/systemd/units_step.h"
+
+namespace kc::leader {
+
+Phase cleanup_phase(const LeaderConfig&) {
+  Phase phase{"cleanup", {}};
+  const cleanup::CredentialsOptions credentials;
+  phase.steps.push_back(cleanup::make_client_credentials_step(credentials));
+  phase.steps.push_back(
+      std::make_unique<FileStep>(credentials.rbac_manifest, cleanup::rbac_manifest(), 0644));
+  phase.steps.push_back(cleanup::make_rbac_apply_step(credentials));
+  phase.steps.push_back(std::make_unique<UnitsStep>(
+      std::vector<UnitSpec>{embedded_unit_spec("kc-cleanup.service", true)}));
+  return phase;
+}
+
+}  // namespace kc::leader

@@ -1,0 +1,18 @@
+// One builder per phase of "kc-leader init", each fed the resolved configuration (as kOps has
+// one model file per component). agent/init_plan.cpp puts them in order.
+#pragma once
+
+#include "agent/leader_config.h"
+#include "common/core/plan.h"
+
+namespace kc::leader {
+
+Phase preflight_phase(const LeaderConfig& config);
+Phase assets_phase(const LeaderConfig& config);
+Phase units_phase(const LeaderConfig& config);
+Phase kubeadm_phase(const LeaderConfig& config);
+Phase addons_phase(const LeaderConfig& config);
+Phase cleanup_phase(const LeaderConfig& config);
+Phase worker_user_data_phase(const LeaderConfig& config);
+
+}  // namespace kc::leader

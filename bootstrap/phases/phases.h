@@ -1,0 +1,14 @@
+// One builder per phase of "kc-worker join", each fed the resolved configuration.
+// bootstrap/join_plan.cpp puts them in order.
+#pragma once
+
+#include "bootstrap/worker_config.h"
+#include "common/core/plan.h"
+
+namespace kc::worker {
+
+Phase assets_phase(const AssetOptions& assets);
+Phase units_phase(const WorkerConfig& config);
+Phase kubeadm_phase(const WorkerConfig& config);
+
+}  // namespace kc::worker

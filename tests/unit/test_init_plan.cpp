@@ -1,0 +1,100 @@
+#include "agent/init_plan.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+kc::leader::LeaderConfig resolved(const kc::leader::InitOptions& options = {}) {
+  auto config = kc::leader::resolve_leader_config(options);
+  REQUIRE_MESSAGE(config.ok(), config.error().message());
+  return *config;
+}
+
+std::vector<std::string> steps_of(const kc::Phase& phase) {
+  std::vector<std::string> out;
+  for (const auto& step : phase.steps) out.push_back(step->describe());
+  return out;
+}
+
+// The error of resolving options changed by `change`.
+std::string error_for(void (*change)(kc::leader::InitOptions&)) {
+  kc::leader::InitOptions options;
+  change(options);
+  auto config = kc::leader::resolve_leader_config(options);
+  REQUIRE_FALSE(config.ok());
+  return config.error().message();
+}
+
+}  // namespace
+
+TEST_CASE("init plan: seven phases in order") {
+  kc::Plan plan = kc::leader::make_init_plan(resolved());
+  std::vector<std::string> names;
+  for (const auto& phase : plan) names.push_back(phase.name);
+  CHECK(names == std::vector<std::string>{"preflight", "assets", "units", "kubeadm", "addons",
+                                          "cleanup", "worker-user-data"});
+}
+
+TEST_CASE("init plan: each phase holds its steps, fed by the resolved configuration") {
+  kc::leader::InitOptions options;
+  options.cluster_name = "toil-a";
+  options.assets.kubernetes_version = "1.34.4";
+  options.assets.arch = "arm64";
+  kc::Plan plan = kc::leader::make_init_plan(resolved(options));
+  REQUIRE(plan.size() == 7);
+
+  CHECK(steps_of(plan[0]).size() == 2);
+  CHECK(steps_of(plan[0])[0].find("containerd") != std::string::npos);
+  CHECK(steps_of(plan[0])[1].find("IMDSv2") != std::string::npos);
+
+  REQUIRE(plan[1].steps.size() == 1);
+  CHECK(plan[1].steps[0]->describe().find("1.34.4 (arm64)") != std::string::npos);
+
+  REQUIRE(plan[2].steps.size() == 1);
+  CHECK(plan[2].steps[0]->implemented());
+
+  const auto kubeadm = steps_of(plan[3]);
+  REQUIRE(kubeadm.size() == 2);
+  CHECK(kubeadm[0] ==
+        "write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes 1.34.4, cluster "
+        "toil-a, cloud-provider external, containerd socket)");
+  CHECK(kubeadm[1].rfind("run kubeadm init --config /etc/kc/kubeadm-init.yaml", 0) == 0);
+  CHECK_FALSE(plan[3].steps[0]->implemented());
+
+  const auto addons = steps_of(plan[4]);
+  REQUIRE(addons.size() == 5);
+  CHECK(addons[3] == "apply cluster-autoscaler with ASG auto-discovery for cluster toil-a");
+
+  REQUIRE(plan[5].steps.size() == 4);  // credentials, RBAC manifest, RBAC apply, unit
+  for (const auto& step : plan[5].steps) CHECK(step->implemented());
+
+  CHECK(steps_of(plan[6]).size() == 2);
+  CHECK(steps_of(plan[6])[1].find("Ignition") != std::string::npos);
+}
+
+TEST_CASE("init configuration: defaults resolve; bad values name their flag") {
+  const auto config = resolved();
+  CHECK(config.cluster_name == "kubernetes");
+  CHECK(config.pod_subnet == "10.244.0.0/16");
+  CHECK(config.service_subnet == "10.96.0.0/12");
+  CHECK(config.kubernetes_version == config.assets.kubernetes_version);
+
+  CHECK(error_for([](auto& o) {
+          o.assets.kubernetes_version = "1.32.4";
+        }).rfind("--kubernetes-version: 1.32.4", 0) == 0);
+  CHECK(error_for([](auto& o) { o.assets.kubernetes_version = "1.37.0"; }).find("1.33 to 1.36") !=
+        std::string::npos);
+  CHECK(error_for([](auto& o) { o.cluster_name = "bad name"; }).rfind("--cluster-name", 0) == 0);
+  CHECK(error_for([](auto& o) { o.cluster_name = ""; }).rfind("--cluster-name", 0) == 0);
+  CHECK(error_for([](auto& o) { o.pod_subnet = "10.244.0.1/16"; }).rfind("--pod-subnet", 0) == 0);
+  CHECK(error_for([](auto& o) { o.service_subnet = "10.96/12"; }).rfind("--service-subnet", 0) ==
+        0);
+  CHECK(error_for([](auto& o) { o.service_subnet = "10.0.0.0/8"; }).find("at most a /12") !=
+        std::string::npos);
+  const std::string overlap = error_for([](auto& o) { o.pod_subnet = "10.96.0.0/16"; });
+  CHECK(overlap.rfind("--pod-subnet", 0) == 0);
+  CHECK(overlap.find("overlaps --service-subnet 10.96.0.0/12") != std::string::npos);
+}

@@ -1,0 +1,89 @@
+#include "bootstrap/join_plan.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kToken = "abcdef.0123456789abcdef";
+
+kc::worker::JoinOptions with_join_data() {
+  kc::worker::JoinOptions o;
+  o.api_server = "10.0.0.10:6443";
+  o.token = kToken;
+  o.ca_cert_hash = "sha256:" + std::string(64, '0');
+  return o;
+}
+
+std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
+  kc::worker::JoinOptions options = with_join_data();
+  change(options);
+  auto config = kc::worker::resolve_worker_config(options);
+  REQUIRE_FALSE(config.ok());
+  return config.error().message();
+}
+
+}  // namespace
+
+TEST_CASE("join plan: assets, units, kubeadm in order, with the token redacted") {
+  auto config = kc::worker::resolve_worker_config(with_join_data());
+  REQUIRE_MESSAGE(config.ok(), config.error().message());
+  CHECK(config->token.reveal() == kToken);
+  kc::Plan plan = kc::worker::make_join_plan(*config);
+  REQUIRE(plan.size() == 3);
+  CHECK(plan[0].name == "assets");
+  CHECK(plan[1].name == "units");
+  CHECK(plan[2].name == "kubeadm");
+  REQUIRE(plan[0].steps.size() == 1);
+  REQUIRE(plan[1].steps.size() == 1);
+  REQUIRE(plan[2].steps.size() == 2);
+  const std::string write = plan[2].steps[0]->describe();
+  CHECK(write.find("API server 10.0.0.10:6443") != std::string::npos);
+  CHECK(write.find("CA pinned by sha256:" + std::string(64, '0')) != std::string::npos);
+  CHECK(write.find("bootstrap token <redacted>") != std::string::npos);
+  CHECK(write.find("0123456789abcdef") == std::string::npos);
+  CHECK(plan[2].steps[1]->describe().rfind("run kubeadm join --config", 0) == 0);
+}
+
+TEST_CASE("join plan without join data shows placeholders (the join file comes later)") {
+  auto config = kc::worker::resolve_worker_config({});
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->has_join_data());
+  kc::Plan plan = kc::worker::make_join_plan(*config);
+  REQUIRE(plan.size() == 3);
+  CHECK(plan[2].steps[0]->describe().find("API server <api-server>, CA pinned by <ca-cert-hash>") !=
+        std::string::npos);
+}
+
+TEST_CASE("install plan: the assets phase only") {
+  kc::Plan plan = kc::worker::make_install_plan(kc::default_asset_options());
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].name == "assets");
+  CHECK(plan[0].steps.size() == 1);
+}
+
+TEST_CASE("join configuration: bad values name their flag, never the token") {
+  CHECK(error_for([](auto& o) { o.token = "not-a-token"; }).rfind("--token", 0) == 0);
+  CHECK(error_for([](auto& o) { o.token = "abcdef.0123456789abcdeX"; }).find("0123456789") ==
+        std::string::npos);
+  CHECK(error_for([](auto& o) { o.api_server = "10.0.0.10"; }).rfind("--api-server", 0) == 0);
+  CHECK(error_for([](auto& o) { o.api_server = "10.0.0.10:99999"; }).rfind("--api-server", 0) == 0);
+  CHECK(error_for([](auto& o) {
+          o.ca_cert_hash = "sha256:abc";
+        }).rfind("--discovery-token-ca-cert-hash", 0) == 0);
+  CHECK(error_for([](auto& o) {
+          o.assets.kubernetes_version = "1.30.0";
+        }).rfind("--kubernetes-version", 0) == 0);
+  const std::string partial = error_for([](auto& o) {
+    o.api_server.clear();
+    o.ca_cert_hash.clear();
+  });
+  CHECK(partial.rfind("--api-server, --discovery-token-ca-cert-hash: missing", 0) == 0);
+  CHECK(partial.find("0123456789abcdef") == std::string::npos);
+
+  kc::worker::JoinOptions ipv6 = with_join_data();
+  ipv6.api_server = "[fd00::10]:6443";
+  CHECK(kc::worker::resolve_worker_config(ipv6).ok());
+}
