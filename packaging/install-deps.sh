@@ -19,6 +19,7 @@ test_deps=(
   iproute2 python3-jsonschema
   curl                          # baseline of tests/bench/assets_bench.sh; drives the API stand-in's control port
   jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
+  clang-format cppcheck         # tests/style: formatting and static analysis
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).

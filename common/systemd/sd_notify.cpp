@@ -14,16 +14,16 @@ namespace kc {
 
 Notifier Notifier::from_environment() {
   const char* socket = std::getenv("NOTIFY_SOCKET");
-  std::optional<std::chrono::microseconds> watchdog;
+  std::optional<std::chrono::microseconds> interval;
   const char* usec = std::getenv("WATCHDOG_USEC");
   const char* pid = std::getenv("WATCHDOG_PID");
   // WATCHDOG_PID, when set, names the process that must ping; a child must not.
   const bool for_us = pid == nullptr || std::strtol(pid, nullptr, 10) == ::getpid();
   if (usec != nullptr && for_us) {
     const long long value = std::strtoll(usec, nullptr, 10);
-    if (value > 0) watchdog = std::chrono::microseconds(value);
+    if (value > 0) interval = std::chrono::microseconds(value);
   }
-  return Notifier(socket != nullptr ? socket : "", watchdog);
+  return Notifier(socket != nullptr ? socket : "", interval);
 }
 
 Notifier::Notifier(std::string socket_path, std::optional<std::chrono::microseconds> watchdog)

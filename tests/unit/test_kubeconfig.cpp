@@ -134,7 +134,8 @@ TEST_CASE("load_kubeconfig: clear errors for unusable kubeconfigs") {
   CHECK(no_ctx.error().why.find("'other'") != std::string::npos);
 
   std::string token = kubeadm_config();
-  token = token.substr(0, token.find("    client-certificate-data")) + "    token: abc\n";
+  token.erase(token.find("    client-certificate-data"));
+  token += "    token: abc\n";
   dir.write("etc/kc/token.conf", token);
   auto no_cert = kc::load_kubeconfig(host, "/etc/kc/token.conf");
   REQUIRE_FALSE(no_cert.ok());

@@ -49,7 +49,7 @@ std::filesystem::path write_tar(const ScratchDir& dir, const std::string& conten
 
 size_t count_entries(const std::filesystem::path& dir) {
   size_t n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::recursive_directory_iterator(dir)) ++n;
+  for ([[maybe_unused]] const auto& e : std::filesystem::recursive_directory_iterator(dir)) ++n;
   return n;
 }
 
