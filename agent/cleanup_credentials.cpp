@@ -21,32 +21,40 @@ class ClientCredentialsStep final : public Step {
            ", signed by " + o_.ca_cert;
   }
 
-  Result<Outcome> run(const StepContext& context) override {
+  Result<Findings> check(const StepContext& context) override {
     const Host& host = context.host;
-    if (context.dry_run) {
-      // Before kubeadm init (kc-leader init --dry-run) there is no CA and no admin.conf yet.
-      auto ca_stat = host.stat(o_.ca_cert);
-      if (ca_stat && !*ca_stat) {
-        return Outcome{true, "would issue a certificate once " + o_.ca_cert + " exists"};
-      }
-      if (o_.server.empty()) {
-        auto admin_stat = host.stat(o_.admin_kubeconfig);
-        if (admin_stat && !*admin_stat) {
-          return Outcome{true, "would issue a certificate once " + o_.admin_kubeconfig + " exists"};
-        }
+    Findings findings{{}, o_.kubeconfig};
+    const std::string object = "a new certificate for " + o_.user + " in " + o_.kubeconfig;
+    // Before kubeadm init (kc-leader init --dry-run) there is no CA and no admin.conf yet: what
+    // is missing is said here, and a real run fails on it in apply().
+    auto ca_stat = host.stat(o_.ca_cert);
+    if (ca_stat && !*ca_stat) {
+      findings.changes.push_back({Verb::issue, object, "once " + o_.ca_cert + " exists"});
+      return findings;
+    }
+    if (o_.server.empty()) {
+      auto admin_stat = host.stat(o_.admin_kubeconfig);
+      if (admin_stat && !*admin_stat) {
+        findings.changes.push_back(
+            {Verb::issue, object, "once " + o_.admin_kubeconfig + " exists"});
+        return findings;
       }
     }
-    auto ca_pem = read_required(host, o_.ca_cert, "cluster CA certificate");
-    if (!ca_pem) return std::move(ca_pem).error();
-    auto ca = pki::Certificate::parse(*ca_pem, host.path(o_.ca_cert).string());
-    if (!ca) return std::move(ca).error().context("read cluster CA certificate");
+    auto ca = read_ca(host);
+    if (!ca) return std::move(ca).error();
     auto server = resolve_server(host);
     if (!server) return std::move(server).error();
-
     const std::string why_new = why_reissue(host, *ca, *server);
-    if (why_new.empty()) return Outcome{false, "up to date"};
-    if (context.dry_run) return Outcome{true, "would issue a new certificate: " + why_new};
+    if (!why_new.empty()) findings.changes.push_back({Verb::issue, object, "(" + why_new + ")"});
+    return findings;
+  }
 
+  Status apply(const StepContext& context, std::vector<Change>& changes) override {
+    const Host& host = context.host;
+    auto ca = read_ca(host);
+    if (!ca) return std::move(ca).error();
+    auto server = resolve_server(host);
+    if (!server) return std::move(server).error();
     auto ca_key_pem = read_required(host, o_.ca_key, "cluster CA key");
     if (!ca_key_pem) return std::move(ca_key_pem).error();
     const std::string ca_key_path = host.path(o_.ca_key).string();
@@ -62,10 +70,14 @@ class ClientCredentialsStep final : public Step {
     if (!issued) return std::move(issued).error().context("issue a certificate for " + o_.user);
     auto key_pem = issued->key.pem();
     if (!key_pem) return std::move(key_pem).error();
-    ClusterCredentials creds{*server, *ca_pem, issued->certificate.pem(), std::move(*key_pem)};
+    ClusterCredentials creds{*server, ca->pem(), issued->certificate.pem(), std::move(*key_pem)};
     KC_TRY(host.write_file(o_.kubeconfig, render_kubeconfig("kubernetes", o_.user, creds), 0600));
-    return Outcome{true, "issued a certificate for " + o_.user + " valid " +
-                             std::to_string(o_.valid_days) + " days (" + why_new + ")"};
+    for (Change& change : changes) {
+      std::string why = change.detail;
+      if (why.size() > 2 && why.front() == '(') why = why.substr(1, why.size() - 2);
+      change.detail = "(valid " + std::to_string(o_.valid_days) + " days; " + why + ")";
+    }
+    return {};
   }
 
  private:
@@ -78,6 +90,14 @@ class ClientCredentialsStep final : public Step {
                    "run kubeadm init first, or point --root at the leader's root"};
     }
     return std::move(**content);
+  }
+
+  Result<pki::Certificate> read_ca(const Host& host) const {
+    auto ca_pem = read_required(host, o_.ca_cert, "cluster CA certificate");
+    if (!ca_pem) return std::move(ca_pem).error();
+    auto ca = pki::Certificate::parse(*ca_pem, host.path(o_.ca_cert).string());
+    if (!ca) return std::move(ca).error().context("read cluster CA certificate");
+    return ca;
   }
 
   Result<std::string> resolve_server(const Host& host) const {
@@ -185,45 +205,107 @@ class RbacApplyStep final : public Step {
     return "ClusterRole and ClusterRoleBinding kc-cleanup, applied with " + o_.admin_kubeconfig;
   }
 
-  Result<Outcome> run(const StepContext& context) override {
+  Result<Findings> check(const StepContext& context) override {
     const Host& host = context.host;
-    if (context.dry_run) {
-      auto admin_stat = host.stat(o_.admin_kubeconfig);
-      if (admin_stat && !*admin_stat) {
-        return Outcome{
-            true, "would apply " + o_.rbac_manifest + " once " + o_.admin_kubeconfig + " exists"};
+    observed_.clear();
+    auto objects = prepared_objects();
+    if (!objects) return std::move(objects).error();
+    Findings findings{{}, displays(*objects)};
+    // Before kubeadm init there is no admin.conf; a real run fails on it in apply().
+    auto admin_stat = host.stat(o_.admin_kubeconfig);
+    if (admin_stat && !*admin_stat) {
+      findings.changes.push_back(
+          {Verb::apply, o_.rbac_manifest, "once " + o_.admin_kubeconfig + " exists"});
+      return findings;
+    }
+    auto client = connect(host);
+    if (!client) return std::move(client).error();
+    auto differences = kube::observe_apply(**client, *objects);
+    if (!differences) return std::move(differences).error();
+    std::vector<kube::ApplyObject> changing;
+    int creates = 0;
+    std::vector<std::string> configures;
+    for (const kube::ObjectDifference& d : *differences) {
+      if (d.action == kube::ApplyAction::unchanged) continue;
+      changing.push_back(d.object);
+      if (d.action == kube::ApplyAction::create) {
+        ++creates;
+      } else {
+        configures.push_back(d.object.display() + ": " + d.detail);
       }
     }
+    if (changing.empty()) return findings;
+    std::string detail;
+    if (creates > 0) detail = std::to_string(creates) + " to create";
+    if (!configures.empty()) {
+      detail += (detail.empty() ? "" : ", ") + std::to_string(configures.size()) +
+                " to configure (" + join(configures, "; ") + ")";
+    }
+    observed_ = std::move(*differences);
+    findings.changes.push_back({Verb::apply, displays(changing), "(" + detail + ")"});
+    return findings;
+  }
+
+  Status apply(const StepContext& context, std::vector<Change>& changes) override {
+    auto client = connect(context.host);
+    if (!client) return std::move(client).error().context("apply the kc-cleanup RBAC objects");
+    if (observed_.empty()) {  // check() found the admin kubeconfig missing; it is here now
+      auto objects = prepared_objects();
+      if (!objects) return std::move(objects).error();
+      auto differences = kube::observe_apply(**client, *objects);
+      if (!differences) return std::move(differences).error();
+      observed_ = std::move(*differences);
+    }
+    auto applied = kube::apply_differences(**client, observed_);
+    if (!applied) {
+      Error e = std::move(applied).error();
+      e.hint = "the admin kubeconfig must allow managing RBAC";
+      return e;
+    }
+    int created = 0;
+    int configured = 0;
+    for (const kube::ObjectResult& r : *applied) {
+      if (r.action == kube::ApplyAction::create) ++created;
+      if (r.action == kube::ApplyAction::configure) ++configured;
+    }
+    std::string detail;
+    if (created > 0) detail = std::to_string(created) + " created";
+    if (configured > 0)
+      detail += (detail.empty() ? "" : ", ") + std::to_string(configured) + " configured";
+    for (Change& change : changes) change.detail = "(" + detail + ")";
+    return {};
+  }
+
+ private:
+  Result<std::vector<kube::ApplyObject>> prepared_objects() const {
     auto objects = rbac_objects();
     if (!objects) return std::move(objects).error();
-    auto prepared = kube::prepare_apply(*objects);
-    if (!prepared) return std::move(prepared).error();
+    return kube::prepare_apply(*objects);
+  }
+
+  Result<std::unique_ptr<kube::Client>> connect(const Host& host) const {
     auto admin = load_kubeconfig(host, o_.admin_kubeconfig);
     if (!admin) return std::move(admin).error().context("apply the kc-cleanup RBAC objects");
     KC_TRY(kube::validate_credentials(*admin, o_.admin_kubeconfig));
     kube::ClientOptions options;
     options.credentials = std::move(*admin);
     options.request_timeout = std::chrono::seconds(30);
-    kube::Client client(std::move(options));
-    auto differences = kube::observe_apply(client, *prepared);
-    if (!differences) return std::move(differences).error();
-    std::string list;
-    for (const kube::ObjectDifference& d : *differences) {
-      if (d.action == kube::ApplyAction::unchanged) continue;
-      list += (list.empty() ? "" : ", ") + d.object.display();
-    }
-    if (list.empty()) return Outcome{false, "up to date"};
-    if (context.dry_run) return Outcome{true, "would apply " + list};
-    auto applied = kube::apply_differences(client, *differences);
-    if (!applied) {
-      Error e = std::move(applied).error();
-      e.hint = "the admin kubeconfig must allow managing RBAC";
-      return e;
-    }
-    return Outcome{true, "applied " + list};
+    return std::make_unique<kube::Client>(std::move(options));
   }
 
- private:
+  static std::string join(const std::vector<std::string>& parts, const char* separator) {
+    std::string out;
+    for (const std::string& p : parts) out += (out.empty() ? "" : separator) + p;
+    return out;
+  }
+
+  static std::string displays(const std::vector<kube::ApplyObject>& objects) {
+    std::vector<std::string> names;
+    for (const kube::ApplyObject& o : objects) names.push_back(o.display());
+    return join(names, ", ");
+  }
+
+  std::vector<kube::ObjectDifference> observed_;
   CredentialsOptions o_;
 };
 

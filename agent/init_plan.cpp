@@ -8,10 +8,6 @@
 namespace kc::leader {
 namespace {
 
-void plan(Phase& phase, std::string description) {
-  phase.steps.push_back(std::make_unique<PlannedStep>(std::move(description)));
-}
-
 void add_units(Phase& phase, std::vector<UnitSpec> specs) {
   phase.steps.push_back(std::make_unique<UnitsStep>(std::move(specs)));
 }
@@ -21,8 +17,8 @@ void add_units(Phase& phase, std::vector<UnitSpec> specs) {
 Plan make_init_plan(const InitOptions& o) {
   Plan plan_;
   Phase preflight{"preflight", {}};
-  plan(preflight, "check that containerd answers on unix:///run/containerd/containerd.sock");
-  plan(preflight, "read the instance's region, zone and private DNS name from AWS IMDSv2");
+  add_planned(preflight, "check that containerd answers on unix:///run/containerd/containerd.sock");
+  add_planned(preflight, "read the instance's region, zone and private DNS name from AWS IMDSv2");
 
   Phase assets{"assets", {}};
   assets.steps.push_back(std::make_unique<AssetsStep>(o.assets));
@@ -33,19 +29,21 @@ Plan make_init_plan(const InitOptions& o) {
   add_units(units, {embedded_unit_spec("kubelet.service", true)});
 
   Phase kubeadm{"kubeadm", {}};
-  plan(kubeadm, fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
-                            "{}, cluster {}, cloud-provider external, containerd socket)",
-                            o.assets.kubernetes_version, o.cluster_name));
-  plan(kubeadm,
-       "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
-       "control plane is already up)");
+  add_planned(kubeadm,
+              fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
+                          "{}, cluster {}, cloud-provider external, containerd socket)",
+                          o.assets.kubernetes_version, o.cluster_name));
+  add_planned(kubeadm,
+              "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
+              "control plane is already up)");
 
   Phase addons{"addons", {}};
-  plan(addons, "apply flannel (pod network)");
-  plan(addons, "apply the AWS cloud-controller-manager (external cloud provider)");
-  plan(addons, "apply the kubelet serving-certificate approver");
-  plan(addons, "apply cluster-autoscaler with ASG auto-discovery for cluster " + o.cluster_name);
-  plan(addons, "apply metrics-server");
+  add_planned(addons, "apply flannel (pod network)");
+  add_planned(addons, "apply the AWS cloud-controller-manager (external cloud provider)");
+  add_planned(addons, "apply the kubelet serving-certificate approver");
+  add_planned(addons,
+              "apply cluster-autoscaler with ASG auto-discovery for cluster " + o.cluster_name);
+  add_planned(addons, "apply metrics-server");
 
   Phase cleanup{"cleanup", {}};
   const cleanup::CredentialsOptions credentials;
@@ -56,10 +54,10 @@ Plan make_init_plan(const InitOptions& o) {
   add_units(cleanup, {embedded_unit_spec("kc-cleanup.service", true)});
 
   Phase join{"worker-user-data", {}};
-  plan(join,
-       "compute the discovery CA hash of /etc/kubernetes/pki/ca.crt and create a bootstrap "
-       "token");
-  plan(join, "print the worker user data (Ignition 3.5) that runs kc-worker at boot");
+  add_planned(join,
+              "compute the discovery CA hash of /etc/kubernetes/pki/ca.crt and create a bootstrap "
+              "token");
+  add_planned(join, "print the worker user data (Ignition 3.5) that runs kc-worker at boot");
 
   for (Phase* p : {&preflight, &assets, &units, &kubeadm, &addons, &cleanup, &join}) {
     plan_.push_back(std::move(*p));

@@ -7,10 +7,6 @@
 namespace kc::worker {
 namespace {
 
-void plan(Phase& phase, std::string description) {
-  phase.steps.push_back(std::make_unique<PlannedStep>(std::move(description)));
-}
-
 Phase assets_phase(const JoinOptions& o) {
   Phase assets{"assets", {}};
   assets.steps.push_back(std::make_unique<AssetsStep>(o.assets));
@@ -39,14 +35,15 @@ Plan make_join_plan(const JoinOptions& o) {
 
   Phase join{"kubeadm", {}};
   const std::string server = o.api_server.empty() ? "<api-server>" : o.api_server;
-  plan(join,
-       fmt::format("write /etc/kc/kubeadm-join.yaml (kubeadm.k8s.io/v1beta4 "
-                   "JoinConfiguration: API server {}, CA pinned by {}, bootstrap token {}, "
-                   "cloud-provider external)",
-                   server, o.ca_cert_hash.empty() ? "<ca-cert-hash>" : o.ca_cert_hash, o.token));
-  plan(join,
-       "run kubeadm join --config /etc/kc/kubeadm-join.yaml (skipped when "
-       "/etc/kubernetes/kubelet.conf shows the node already joined)");
+  add_planned(
+      join,
+      fmt::format("write /etc/kc/kubeadm-join.yaml (kubeadm.k8s.io/v1beta4 "
+                  "JoinConfiguration: API server {}, CA pinned by {}, bootstrap token {}, "
+                  "cloud-provider external)",
+                  server, o.ca_cert_hash.empty() ? "<ca-cert-hash>" : o.ca_cert_hash, o.token));
+  add_planned(join,
+              "run kubeadm join --config /etc/kc/kubeadm-join.yaml (skipped when "
+              "/etc/kubernetes/kubelet.conf shows the node already joined)");
   out.push_back(std::move(join));
   return out;
 }

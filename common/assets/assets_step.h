@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "common/core/plan.h"
+#include "common/core/transitional_step.h"
 
 namespace kc {
 
@@ -26,7 +26,7 @@ struct AssetOptions {
 // The build's default Kubernetes version and this machine's architecture.
 AssetOptions default_asset_options();
 
-class AssetsStep final : public Step {
+class AssetsStep final : public TransitionalStep {
  public:
   explicit AssetsStep(AssetOptions options) : options_(std::move(options)) {}
   std::string describe() const override;

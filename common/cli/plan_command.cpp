@@ -45,7 +45,7 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
     std::printf("%s: dry run under root %s; nothing will be changed\n", command.c_str(),
                 host.root().c_str());
   }
-  StepContext context{host, options.dry_run};
+  StepContext context(host, options.dry_run);
   auto report = execute(plan, context, stdout);
   if (!report) {
     spdlog::error("{}: {}", command, report.error().message());

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/core/plan.h"
+#include "common/core/transitional_step.h"
 #include "common/systemd/systemd_manager.h"
 
 namespace kc {
@@ -40,7 +40,7 @@ std::optional<std::string> exec_start_binary(const std::vector<UnitFile>& files)
 std::string restart_reason(std::uint64_t started_us,
                            const std::vector<std::pair<std::string, std::int64_t>>& mtimes_us);
 
-class UnitsStep final : public Step {
+class UnitsStep final : public TransitionalStep {
  public:
   using Connect = std::function<Result<std::unique_ptr<SystemdManager>>()>;
   // `connect` defaults to systemd on the system bus ($DBUS_SYSTEM_BUS_ADDRESS).

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   if (dry_run) {
     for (const auto& d : *differences) {
       std::printf("%.*s %s%s\n", static_cast<int>(would(d.action).size()), would(d.action).data(),
-                  d.object.display().c_str(), d.detail.empty() ? "" : (" (" + d.detail + ")").c_str());
+                  d.object.display().c_str(),
+                  d.detail.empty() ? "" : (" (" + d.detail + ")").c_str());
     }
     return 0;
   }

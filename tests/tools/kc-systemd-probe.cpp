@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   kc::UnitsStep step(std::move(units), [&] {
     return kc::SystemdManager::connect(kc::dbus::system_bus_address(), timeouts);
   });
-  auto outcome = step.run(kc::StepContext{host, dry_run});
+  auto outcome = step.run(kc::StepContext(host, dry_run));
   for (const std::string& action : step.actions()) std::printf("%s\n", action.c_str());
   if (!outcome) {
     std::fprintf(stderr, "kc-systemd-probe: %s\n", outcome.error().message().c_str());

@@ -29,10 +29,12 @@ TEST_CASE("the credentials step refuses to run without the cluster CA, and write
   kc::cleanup::CredentialsOptions options;
   options.server = "https://127.0.0.1:6443";
   auto step = kc::cleanup::make_client_credentials_step(options);
-  auto dry = step->run({host, true});
+  auto dry = step->check(kc::StepContext(host, true));
   REQUIRE(dry.ok());
-  CHECK(dry->summary.find("once /etc/kubernetes/pki/ca.crt exists") != std::string::npos);
-  auto real = step->run({host, false});
+  REQUIRE(dry->changes.size() == 1);
+  CHECK(dry->changes[0].describe(false).find("once /etc/kubernetes/pki/ca.crt exists") !=
+        std::string::npos);
+  auto real = step->apply(kc::StepContext(host, false), dry->changes);
   REQUIRE_FALSE(real.ok());
   CHECK(real.error().message().find("ca.crt") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "etc/kc/kc-cleanup.kubeconfig"));

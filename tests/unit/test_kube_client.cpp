@@ -135,12 +135,10 @@ class StandIn {
     dir_.write("server.key", serving->key.pem()->reveal());
     credentials_ = {"", ca->certificate.pem(), client->certificate.pem(), *client->key.pem()};
     const std::string ports = (dir_ / "ports").string();
-    std::vector<std::string> argv{"python3",
-                                  std::string(root) + "/tests/servers/kube_apiserver_standin.py",
-                                  "--tls-dir",
-                                  dir_.path().string(),
-                                  "--ports-file",
-                                  ports};
+    std::vector<std::string> argv{
+        "python3",      std::string(root) + "/tests/servers/kube_apiserver_standin.py",
+        "--tls-dir",    dir_.path().string(),
+        "--ports-file", ports};
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = fork();
     REQUIRE(pid_ >= 0);
@@ -202,61 +200,61 @@ TEST_CASE("against the stand-in: paginated list, watch, delete with a UID, plain
   std::vector<std::string> names;
   std::string version;
   int pages = 0;
-  auto listed = client.list(
-      "list nodes", "/api/v1/nodes", 2,
-      [&](std::string& body) -> kc::Result<std::string> {
-        ++pages;
-        auto page = nlohmann::json::parse(body);
-        for (const auto& item : page["items"]) names.push_back(item["metadata"]["name"]);
-        version = page["metadata"]["resourceVersion"];
-        return continue_of(page);
-      },
-      {});
+  auto listed = client.list("list nodes", "/api/v1/nodes", 2,
+                            [&](std::string& body) -> kc::Result<std::string> {
+                              ++pages;
+                              auto page = nlohmann::json::parse(body);
+                              for (const auto& item : page["items"])
+                                names.push_back(item["metadata"]["name"]);
+                              version = page["metadata"]["resourceVersion"];
+                              return continue_of(page);
+                            },
+                            {});
   REQUIRE_MESSAGE(listed.ok(), listed.error().message());
   CHECK(pages == 3);
   REQUIRE(names.size() == 5);
   CHECK(client.traffic().requests == 3);
 
   // A parser's error ends the list, in the caller's words.
-  auto failed = client.list(
-      "list nodes", "/api/v1/nodes", 2,
-      [](std::string&) -> kc::Result<std::string> { return kc::Error{"parse", "", "bad", ""}; },
-      {});
+  auto failed = client.list("list nodes", "/api/v1/nodes", 2,
+                            [](std::string&) -> kc::Result<std::string> {
+                              return kc::Error{"parse", "", "bad", ""};
+                            },
+                            {});
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().message() == "list nodes: parse: bad");
-  auto missing = client.list(
-      "list widgets", "/apis/example.com/v1/widgets", 2,
-      [](std::string&) -> kc::Result<std::string> { return std::string(); }, {});
+  auto missing =
+      client.list("list widgets", "/apis/example.com/v1/widgets", 2,
+                  [](std::string&) -> kc::Result<std::string> { return std::string(); }, {});
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().why.find("HTTP 404") == 0);
 
   // A watch from the listed version sees a later change; the handler stops it.
   standin.control(R"({"op":"put","nodes":[{"name":"new-node"}]})");
   std::vector<std::string> types;
-  auto end = client.watch(
-      "watch nodes", "/api/v1/nodes", version, 5, std::chrono::seconds(10),
-      [&](std::string_view line) -> kc::Result<kc::kube::EventVerdict> {
-        auto event = nlohmann::json::parse(line);
-        types.push_back(event["type"]);
-        return event["object"]["metadata"]["name"] == "new-node" ? kc::kube::EventVerdict::stop
-                                                                 : kc::kube::EventVerdict::more;
-      },
-      {});
+  auto end = client.watch("watch nodes", "/api/v1/nodes", version, 5, std::chrono::seconds(10),
+                          [&](std::string_view line) -> kc::Result<kc::kube::EventVerdict> {
+                            auto event = nlohmann::json::parse(line);
+                            types.push_back(event["type"]);
+                            return event["object"]["metadata"]["name"] == "new-node"
+                                       ? kc::kube::EventVerdict::stop
+                                       : kc::kube::EventVerdict::more;
+                          },
+                          {});
   REQUIRE_MESSAGE(end.ok(), end.error().message());
   CHECK(*end == kc::kube::WatchEnd::stopped);
   CHECK(types == std::vector<std::string>{"ADDED"});
   // A compacted version: the server's 410 ERROR event, recognized by the handler.
   standin.control(R"({"op":"compact"})");
-  end = client.watch(
-      "watch nodes", "/api/v1/nodes", version, 5, std::chrono::seconds(10),
-      [&](std::string_view line) -> kc::Result<kc::kube::EventVerdict> {
-        auto event = nlohmann::json::parse(line);
-        if (event["type"] == "ERROR" && event["object"]["code"] == 410) {
-          return kc::kube::EventVerdict::gone;
-        }
-        return kc::kube::EventVerdict::more;
-      },
-      {});
+  end = client.watch("watch nodes", "/api/v1/nodes", version, 5, std::chrono::seconds(10),
+                     [&](std::string_view line) -> kc::Result<kc::kube::EventVerdict> {
+                       auto event = nlohmann::json::parse(line);
+                       if (event["type"] == "ERROR" && event["object"]["code"] == 410) {
+                         return kc::kube::EventVerdict::gone;
+                       }
+                       return kc::kube::EventVerdict::more;
+                     },
+                     {});
   REQUIRE(end.ok());
   CHECK(*end == kc::kube::WatchEnd::gone);
 

@@ -12,7 +12,7 @@ std::string run_plan(kc::Plan& plan, const kc::Host& host, bool dry_run, int* ch
   char* buf = nullptr;
   size_t size = 0;
   FILE* out = open_memstream(&buf, &size);
-  auto report = kc::execute(plan, kc::StepContext{host, dry_run}, out);
+  auto report = kc::execute(plan, kc::StepContext(host, dry_run), out);
   fclose(out);
   std::string text(buf, size);
   free(buf);
@@ -54,7 +54,7 @@ TEST_CASE("FileStep rewrites differing content and fixes a differing mode") {
   CHECK(dir.read("etc/systemd/system/x.service") == "new");
   REQUIRE(host.chmod("/etc/systemd/system/x.service", 0600).ok());
   CHECK(run_plan(plan, host, false) ==
-        "[units] set mode of /etc/systemd/system/x.service to 0644\n");
+        "[units] set the mode of /etc/systemd/system/x.service to 0644 (mode 0600 differs)\n");
 }
 
 TEST_CASE("a dry run reports what it would do and changes nothing") {
@@ -74,7 +74,7 @@ TEST_CASE("a planned step runs only as a dry run and is listed as unimplemented"
   plan.push_back(std::move(phase));
   CHECK(run_plan(plan, host, true) == "[addons] would apply flannel\n");
   CHECK(kc::unimplemented_steps(plan) == std::vector<std::string>{"addons: apply flannel"});
-  auto report = kc::execute(plan, kc::StepContext{host, false}, stdout);
+  auto report = kc::execute(plan, kc::StepContext(host, false), stdout);
   REQUIRE_FALSE(report.ok());
   CHECK(report.error().what == "addons: run step");
 }
