@@ -44,7 +44,7 @@ class ClientCredentialsStep final : public Step {
     if (!ca) return std::move(ca).error();
     auto server = resolve_server(host);
     if (!server) return std::move(server).error();
-    const std::string why_new = why_reissue(host, *ca, *server);
+    const std::string why_new = why_reissue(host, ca->certificate, *server);
     if (!why_new.empty()) findings.changes.push_back({Verb::issue, object, "(" + why_new + ")"});
     return findings;
   }
@@ -60,17 +60,17 @@ class ClientCredentialsStep final : public Step {
     const std::string ca_key_path = host.path(o_.ca_key).string();
     auto ca_key = pki::PrivateKey::parse(Secret(std::move(*ca_key_pem)), ca_key_path);
     if (!ca_key) return std::move(ca_key).error().context("read cluster CA key");
-    if (!pki::check_key_pair(*ca, *ca_key)) {
+    if (!pki::check_key_pair(ca->certificate, *ca_key)) {
       return Error{"read cluster CA key", ca_key_path, "it does not belong to " + o_.ca_cert, ""};
     }
     pki::IssueRequest request;
     request.subject = {o_.user, o_.groups};
     request.lifetime = std::chrono::hours(24) * o_.valid_days;
-    auto issued = pki::issue_certificate(*ca, *ca_key, request);
+    auto issued = pki::issue_certificate(ca->certificate, *ca_key, request);
     if (!issued) return std::move(issued).error().context("issue a certificate for " + o_.user);
     auto key_pem = issued->key.pem();
     if (!key_pem) return std::move(key_pem).error();
-    ClusterCredentials creds{*server, ca->pem(), issued->certificate.pem(), std::move(*key_pem)};
+    ClusterCredentials creds{*server, ca->pem, issued->certificate.pem(), std::move(*key_pem)};
     KC_TRY(host.write_file(o_.kubeconfig, render_kubeconfig("kubernetes", o_.user, creds), 0600));
     for (Change& change : changes) {
       std::string why = change.detail;
@@ -92,12 +92,16 @@ class ClientCredentialsStep final : public Step {
     return std::move(**content);
   }
 
-  Result<pki::Certificate> read_ca(const Host& host) const {
+  struct Ca {
+    std::string pem;  // as in the file: written into the kubeconfig as it is
+    pki::Certificate certificate;
+  };
+  Result<Ca> read_ca(const Host& host) const {
     auto ca_pem = read_required(host, o_.ca_cert, "cluster CA certificate");
     if (!ca_pem) return std::move(ca_pem).error();
     auto ca = pki::Certificate::parse(*ca_pem, host.path(o_.ca_cert).string());
     if (!ca) return std::move(ca).error().context("read cluster CA certificate");
-    return ca;
+    return Ca{std::move(*ca_pem), std::move(*ca)};
   }
 
   Result<std::string> resolve_server(const Host& host) const {

@@ -1,13 +1,13 @@
 // "kc-leader cleanup-credentials": a dedicated, least-privileged identity for kc-cleanup instead
 // of admin.conf. An EC P-256 key and a client certificate for user kc-cleanup (no group),
-// signed with the cluster CA (/etc/kubernetes/pki/ca.{crt,key}) using OpenSSL, in a kubeconfig
+// signed with the cluster CA (/etc/kubernetes/pki/ca.{crt,key}) by common/pki, in a kubeconfig
 // (mode 0600) under /etc/kc; and the RBAC manifest (a ClusterRole allowing get, list, watch and
-// delete on nodes, bound to that user), which it applies with the admin kubeconfig. Converges: a
-// valid certificate is kept, one near its expiry, from another CA or for another server is
-// replaced.
+// delete on nodes, bound to that user), which it applies with the admin kubeconfig by
+// common/kube/kube_apply. Converges: a valid certificate is kept, one near its expiry, from
+// another CA, for another user or for another server is replaced.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <memory>
 #include <string>

@@ -1,7 +1,9 @@
 #include "common/pki/certificate.h"
 
 #include <arpa/inet.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <ctime>
 
