@@ -83,11 +83,11 @@ out=$("${APPLY[@]}" "$SCRATCH/app.yaml" 2>&1) || fail "re-run failed: $out"
 # A change: only that object is configured, and the report names the field.
 manifest slow >"$SCRATCH/app.yaml"
 out=$("${APPLY[@]}" --dry-run "$SCRATCH/app.yaml" 2>&1) || fail "dry run after a change failed: $out"
-expect_match "$out" "would configure ConfigMap kc-test/settings \(data\)" "dry run after a change"
+expect_match "$out" "would configure ConfigMap kc-test/settings \(data.mode\)" "dry run after a change"
 [ "$(grep -c '^unchanged ' <<<"$out")" = 5 ] || fail "dry run after a change: $out"
 [ "$(state 'len(s["applied"])')" = 6 ] || fail "dry run wrote: $(state 's["applied"]')"
 out=$("${APPLY[@]}" "$SCRATCH/app.yaml" 2>&1) || fail "apply after a change failed: $out"
-expect_match "$out" "configured ConfigMap kc-test/settings \(data\)" "apply after a change"
+expect_match "$out" "configured ConfigMap kc-test/settings \(data.mode\)" "apply after a change"
 [ "$(grep -c '^unchanged ' <<<"$out")" = 5 ] || fail "apply after a change: $out"
 [ "$(state '[(a["kind"], a["name"]) for a in s["applied"][6:]]')" = "[('configmaps', 'settings')]" ] ||
   fail "applied after a change: $(state 's["applied"][6:]')"
