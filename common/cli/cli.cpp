@@ -70,6 +70,11 @@ std::unique_ptr<CLI::App> make_app(const std::string& program, const std::string
   app->add_flag("--dry-run", options.dry_run, "Print each action it would take; change nothing");
   app->add_option("--root", options.root, "Take every host path under DIR (default /)")
       ->type_name("DIR");
+  app->add_option("--system-bus", options.system_bus,
+                  "D-Bus address of the systemd that manages the root (default: "
+                  "$DBUS_SYSTEM_BUS_ADDRESS; needed by a real run under a --root other than /)")
+      ->type_name("ADDRESS")
+      ->envname("DBUS_SYSTEM_BUS_ADDRESS");
   app->add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app->require_subcommand(1);

@@ -1,6 +1,6 @@
 // The command line both binaries share: CLI11 apps with subcommands and the global options
-// --config, --dry-run, --root, --log-level and --version. A --config file is JSON whose keys are
-// the long flag names ("root", "dry-run") with one nested object per subcommand
+// --config, --dry-run, --root, --system-bus, --log-level and --version. A --config file is JSON
+// whose keys are the long flag names ("root", "dry-run") with one nested object per subcommand
 // ({"init": {"kubernetes-version": "1.36.3"}}); flags on the command line override it.
 #pragma once
 
@@ -17,6 +17,9 @@ struct GlobalOptions {
   std::string config_file;
   bool dry_run = false;
   std::string root = "/";
+  // The D-Bus address of the systemd that manages the root (--system-bus, else
+  // $DBUS_SYSTEM_BUS_ADDRESS); empty: the host's own, usable only with the root "/".
+  std::string system_bus;
   std::string log_level = "info";
 };
 

@@ -1,58 +1,87 @@
 #include "common/cli/plan_command.h"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "common/core/exit_codes.h"
 #include "common/core/lock.h"
+#include "common/systemd/system_bus.h"
 
 namespace kc {
+namespace {
 
-int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options) {
-  Host host(options.root);
-  if (!options.dry_run) {
-    auto missing = unimplemented_steps(plan);
-    if (!missing.empty()) {
-      spdlog::error(
-          "{}: this version of kc can only plan this command, not run it; nothing was "
-          "changed. Run it with --dry-run to see the plan. Not implemented yet:",
-          command);
-      for (const auto& step : missing) spdlog::error("  {}", step);
-      return exit_code::failed;
+bool needs_systemd(const Plan& plan) {
+  for (const Phase& phase : plan) {
+    for (const auto& step : phase.steps) {
+      if (step->needs_systemd()) return true;
     }
   }
+  return false;
+}
+
+// Why a real run of this plan must not start; each reason is told. False: nothing refuses.
+bool refused(const std::string& command, const Plan& plan, const Host& host,
+             const cli::GlobalOptions& options, Reporter& out) {
+  bool refuse = false;
+  if (needs_systemd(plan) && !systemd_bus_for(host, options.system_bus)) {
+    out.error("",
+              fmt::format("{}: {}; nothing was changed", command, no_systemd_bus(host).message()));
+    refuse = true;
+  }
+  auto missing = unimplemented_steps(plan);
+  if (!missing.empty()) {
+    out.error("", fmt::format("{}: this version of kc can only plan this command, not run it; "
+                              "nothing was changed. Run it with --dry-run to see the plan. Not "
+                              "implemented yet:",
+                              command));
+    for (const auto& step : missing) out.error("", "  " + step);
+    refuse = true;
+  }
+  return refuse;
+}
+
+}  // namespace
+
+int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
+                     Reporter* given) {
+  StreamReporter stream(stdout);
+  Reporter& out = given != nullptr ? *given : stream;
+  Host host(options.root);
   // One kc at a time; a dry run changes nothing and needs no lock.
   std::optional<HostLock> lock;
-  if (!options.dry_run) {
+  if (options.dry_run) {
+    out.line("", fmt::format("{}: dry run under root {}; nothing will be changed", command,
+                             host.root().string()));
+  } else {
+    if (refused(command, plan, host, options, out)) return exit_code::failed;
     std::string holder;
     auto acquired = HostLock::try_acquire(host, &holder);
     if (!acquired) {
-      spdlog::error("{}: {}", command, acquired.error().message());
+      out.error("", fmt::format("{}: {}", command, acquired.error().message()));
       return exit_code::failed;
     }
     if (!*acquired) {
-      spdlog::error(
-          "{}: another kc{} holds the lock {}; nothing was changed. Run it again when "
-          "that one has finished.",
-          command, holder.empty() ? "" : " (pid " + holder + ")",
-          host.path(HostLock::kPath).string());
+      out.error("", fmt::format("{}: another kc{} holds the lock {}; nothing was changed. Run it "
+                                "again when that one has finished.",
+                                command, holder.empty() ? "" : " (pid " + holder + ")",
+                                host.path(HostLock::kPath).string()));
       return exit_code::locked;
     }
     lock = std::move(*acquired);
   }
-  if (options.dry_run) {
-    std::printf("%s: dry run under root %s; nothing will be changed\n", command.c_str(),
-                host.root().c_str());
-  }
   StepContext context(host, options.dry_run);
-  auto report = execute(plan, context, stdout);
+  context.reporter = &out;
+  context.system_bus = options.system_bus;
+  auto report = execute(plan, context);
   if (!report) {
-    spdlog::error("{}: {}", command, report.error().message());
+    out.error("", fmt::format("{}: {}", command, report.error().message()));
     return exit_code::failed;
   }
-  std::printf("%s: %d step(s) %s, %d already in place\n", command.c_str(), report->changed,
-              options.dry_run ? "would change the host" : "changed the host", report->unchanged);
+  out.line("", fmt::format("{}: {} step(s) {}, {} already in place", command, report->changed,
+                           options.dry_run ? "would change the host" : "changed the host",
+                           report->unchanged));
   return exit_code::ok;
 }
 

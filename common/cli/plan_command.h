@@ -1,3 +1,5 @@
+// The runner of a plan command ("kc-worker install", "kc-leader init"): refusals, the host lock,
+// the plan itself through the engine, and the counts.
 #pragma once
 
 #include <string>
@@ -7,9 +9,12 @@
 
 namespace kc {
 
-// Runs a plan for a command ("kc-leader init") with the global options and returns the exit
-// code. With --dry-run it prints what each step would do; a real run refuses, before changing
-// anything, a plan holding steps this version cannot perform.
-int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options);
+// Runs a plan for a command with the global options and returns the exit code. With --dry-run
+// it prints what each step would do. A real run refuses, before changing anything, a plan
+// holding steps this version cannot perform, and (under a --root other than "/") a plan that
+// talks to systemd when no --system-bus was given. Every line goes through `reporter` (a
+// StreamReporter on stdout when null).
+int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
+                     Reporter* reporter = nullptr);
 
 }  // namespace kc

@@ -71,17 +71,29 @@ std::string Change::describe(bool done) const {
   return out;
 }
 
+namespace {
+
+std::string with_phase(std::string_view phase, std::string_view text) {
+  return phase.empty() ? std::string(text) : fmt::format("[{}] {}", phase, text);
+}
+
+}  // namespace
+
 void StreamReporter::line(std::string_view phase, std::string_view text) {
-  fmt::print(out_, "[{}] {}\n", phase, text);
+  fmt::print(out_, "{}\n", with_phase(phase, text));
   std::fflush(out_);
 }
 
 void StreamReporter::info(std::string_view phase, std::string_view text) {
-  spdlog::info("[{}] {}", phase, text);
+  spdlog::info("{}", with_phase(phase, text));
 }
 
 void StreamReporter::warn(std::string_view phase, std::string_view text) {
-  spdlog::warn("[{}] {}", phase, text);
+  spdlog::warn("{}", with_phase(phase, text));
+}
+
+void StreamReporter::error(std::string_view phase, std::string_view text) {
+  spdlog::error("{}", with_phase(phase, text));
 }
 
 void StepContext::info(std::string_view text) const {

@@ -63,7 +63,8 @@ struct Findings {
 };
 
 // Where the plan's lines go: the one voice of a run. Steps use it for notes and warnings
-// (a weaker check, a file left by an interrupted run); never printf or spdlog.
+// (a weaker check, a file left by an interrupted run); never printf or spdlog. An empty phase
+// is a line of the run itself (the runner's header, counts and refusals): no "[phase] ".
 class Reporter {
  public:
   virtual ~Reporter() = default;
@@ -71,15 +72,18 @@ class Reporter {
   virtual void line(std::string_view phase, std::string_view text) = 0;
   virtual void info(std::string_view phase, std::string_view text) = 0;
   virtual void warn(std::string_view phase, std::string_view text) = 0;
+  // Why the run failed or refused; the runner says it once (an error is never also returned).
+  virtual void error(std::string_view phase, std::string_view text) { warn(phase, text); }
 };
 
-// Plan lines to a stream (stdout), notes and warnings to kc's log (stderr).
+// Plan lines to a stream (stdout), notes, warnings and errors to kc's log (stderr).
 class StreamReporter final : public Reporter {
  public:
   explicit StreamReporter(std::FILE* out) : out_(out) {}
   void line(std::string_view phase, std::string_view text) override;
   void info(std::string_view phase, std::string_view text) override;
   void warn(std::string_view phase, std::string_view text) override;
+  void error(std::string_view phase, std::string_view text) override;
 
  private:
   std::FILE* out_;
@@ -108,6 +112,9 @@ class Step {
   virtual std::string describe() const = 0;
   // False for steps this version of kc can only plan; a real run refuses a plan holding one.
   virtual bool implemented() const { return true; }
+  // True for steps that talk to systemd: a real run under a root other than "/" refuses a plan
+  // holding one unless StepContext::system_bus names the bus of that root's systemd.
+  virtual bool needs_systemd() const { return false; }
   // Observes; changes nothing on the host.
   virtual Result<Findings> check(const StepContext& context) = 0;
   // Makes the changes check() returned (real runs only). It may complete a change's detail

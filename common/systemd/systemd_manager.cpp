@@ -1,7 +1,6 @@
 #include "common/systemd/systemd_manager.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace kc {
 namespace {
@@ -136,7 +135,6 @@ Result<std::string> SystemdManager::run_job(const char* method, const std::strin
   const char* job_path = nullptr;
   KC_TRY(dbus::read_args(reply->get(), method, DBUS_TYPE_OBJECT_PATH, &job_path));
   const std::string job(job_path);
-  spdlog::debug("{} {}: job {}", method, unit, job);
   KC_TRY(bus_->wait_until([&] { return finished_jobs_.contains(job); },
                           dbus::Connection::Clock::now() + timeouts_.job,
                           fmt::format("the {} job of {} ({})", method, unit, job)));

@@ -50,24 +50,38 @@ struct SystemdTimeouts {
   std::chrono::milliseconds job{120000};  // Reload, and a start/restart/stop job to finish
 };
 
-class SystemdManager {
+// What kc asks of a systemd manager: SystemdManager over D-Bus; a fake in unit tests.
+class Systemd {
+ public:
+  virtual ~Systemd() = default;
+  virtual Status reload() = 0;
+  // "enabled", "disabled", "static", "masked", ...
+  virtual Result<std::string> unit_file_state(const std::string& unit) = 0;
+  virtual Status enable(const std::vector<std::string>& units) = 0;
+  // Each queues a job (mode "replace") and returns its result: "done", "failed", "canceled",
+  // "timeout", "dependency" or "skipped".
+  virtual Result<std::string> start(const std::string& unit) = 0;
+  virtual Result<std::string> restart(const std::string& unit) = 0;
+  // Loads the unit if needed (LoadUnit), then reads its properties.
+  virtual Result<UnitStatus> status(const std::string& unit) = 0;
+};
+
+class SystemdManager final : public Systemd {
  public:
   // Connects to systemd on the bus at `address` and subscribes to its job signals. Errors say
   // whether the bus or systemd on it was unreachable.
   static Result<std::unique_ptr<SystemdManager>> connect(
       const std::string& address = dbus::system_bus_address(), SystemdTimeouts timeouts = {});
 
-  Status reload();
-  // "enabled", "disabled", "static", "masked", ...
-  Result<std::string> unit_file_state(const std::string& unit);
-  Status enable(const std::vector<std::string>& units);
-  // Each queues a job (mode "replace") and returns its result: "done", "failed", "canceled",
-  // "timeout", "dependency" or "skipped".
-  Result<std::string> start(const std::string& unit) { return run_job("StartUnit", unit); }
-  Result<std::string> restart(const std::string& unit) { return run_job("RestartUnit", unit); }
+  Status reload() override;
+  Result<std::string> unit_file_state(const std::string& unit) override;
+  Status enable(const std::vector<std::string>& units) override;
+  Result<std::string> start(const std::string& unit) override { return run_job("StartUnit", unit); }
+  Result<std::string> restart(const std::string& unit) override {
+    return run_job("RestartUnit", unit);
+  }
   Result<std::string> stop(const std::string& unit) { return run_job("StopUnit", unit); }
-  // Loads the unit if needed (LoadUnit), then reads its properties.
-  Result<UnitStatus> status(const std::string& unit);
+  Result<UnitStatus> status(const std::string& unit) override;
 
  private:
   SystemdManager(std::unique_ptr<dbus::Connection> bus, SystemdTimeouts timeouts)

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
+#include "common/systemd/system_bus.h"
 #include "common/systemd/units.h"
 
 namespace kc {
@@ -23,7 +25,7 @@ std::string trim(std::string_view s) {
 }
 
 // The job finished; the unit must not have failed.
-Status check_job(SystemdManager& sd, const std::string& verb, const std::string& unit,
+Status check_job(Systemd& sd, const std::string& verb, const std::string& unit,
                  const std::string& job_result) {
   auto status = sd.status(unit);
   if (!status) return std::move(status).error();
@@ -35,8 +37,9 @@ Status check_job(SystemdManager& sd, const std::string& verb, const std::string&
 }  // namespace
 
 UnitSpec embedded_unit_spec(const std::string& name, bool start) {
-  UnitSpec spec{name, {}, start};
-  if (auto unit = embedded_unit(name)) spec.files.push_back({name, std::string(*unit)});
+  auto unit = embedded_unit(name);
+  if (!unit) throw std::logic_error("embedded_unit_spec: no unit " + name + " in units/");
+  UnitSpec spec{name, {{name, std::string(*unit)}}, start};
   for (const EmbeddedFile& f : embedded_units()) {
     if (f.name.starts_with(name + ".d/"))
       spec.files.push_back({std::string(f.name), std::string(f.content)});
@@ -78,7 +81,13 @@ std::string restart_reason(std::uint64_t started_us,
 
 UnitsStep::UnitsStep(std::vector<UnitSpec> units, Connect connect)
     : units_(std::move(units)), connect_(std::move(connect)) {
-  if (!connect_) connect_ = [] { return SystemdManager::connect(); };
+  if (!connect_) {
+    connect_ = [](const std::string& address) -> Result<std::unique_ptr<Systemd>> {
+      auto sd = SystemdManager::connect(address);
+      if (!sd) return std::move(sd).error();
+      return std::unique_ptr<Systemd>(std::move(*sd));
+    };
+  }
 }
 
 std::string UnitsStep::describe() const {
@@ -88,129 +97,135 @@ std::string UnitsStep::describe() const {
   return fmt::format("systemd units {} over D-Bus", fmt::join(parts, ", "));
 }
 
-Result<std::vector<UnitsStep::Write>> UnitsStep::differing_files(const Host& host) const {
-  std::vector<Write> out;
+Result<std::vector<Change>> UnitsStep::differing_files(const Host& host) {
+  std::vector<Change> out;
   for (const UnitSpec& unit : units_) {
     for (const UnitFile& file : unit.files) {
       const std::string path = unit_path(file.name);
       auto diff = compare_file(host, path, file.content, kUnitMode);
       if (!diff) return std::move(diff).error();
       if (!diff->has_value()) continue;
-      out.push_back({path, (*diff)->content ? &file.content : nullptr, (*diff)->reason});
+      const FileDifference& d = **diff;
+      // Only the mode differs: systemd and the service see no change.
+      out.push_back(d.content ? Change{Verb::write, path, "(" + d.reason + ")", files_.size()}
+                              : Change{Verb::set_mode, path,
+                                       fmt::format("to {:04o} ({})", kUnitMode, d.reason),
+                                       files_.size()});
+      files_.push_back({path, d.content ? &file.content : nullptr, d.reason == "new"});
     }
   }
   return out;
 }
 
-Result<Outcome> UnitsStep::run(const StepContext& context) {
-  actions_.clear();
-  const bool dry = context.dry_run;
-  std::vector<std::string> names;
-  for (const UnitSpec& u : units_) names.push_back(u.name);
-
-  auto writes = differing_files(context.host);
-  if (!writes) return std::move(writes).error();
-  auto sd = connect_();
-  if (!sd && !dry) return std::move(sd).error();
-  for (const Write& w : *writes) {
-    if (!w.content) {  // only the mode differs: systemd and the service see no change
-      if (!dry) KC_TRY(context.host.chmod(w.path, kUnitMode));
-      actions_.push_back(fmt::format("{} {} to {:04o} ({})",
-                                     dry ? "would set the mode of" : "set the mode of", w.path,
-                                     kUnitMode, w.reason));
-      continue;
-    }
-    if (!dry) KC_TRY(context.host.write_file(w.path, *w.content, kUnitMode));
-    actions_.push_back(fmt::format("{} {} ({})", dry ? "would write" : "wrote", w.path, w.reason));
-  }
-  const bool content_written =
-      std::any_of(writes->begin(), writes->end(), [](const Write& w) { return w.content; });
-  if (!sd) {  // a dry run without systemd: say what the files alone tell
-    std::vector<std::string> to_start;
-    for (const UnitSpec& u : units_) {
-      if (u.start) to_start.push_back(u.name);
-    }
-    if (content_written) actions_.push_back("would reload systemd");
-    std::string action = fmt::format("would enable {}", fmt::join(names, ", "));
-    if (!to_start.empty())
-      action += fmt::format(" and start {} unless running", fmt::join(to_start, ", "));
-    actions_.push_back(fmt::format("{} (systemd not asked: {})", action, sd.error().why));
-  } else {
-    KC_TRY(converge_running(**sd, context, *writes));
-  }
-  if (actions_.empty()) return Outcome{false, fmt::format("{} up to date", fmt::join(names, ", "))};
-  return Outcome{true, fmt::format("{}", fmt::join(actions_, "; "))};
+bool UnitsStep::writes_content() const {
+  return std::any_of(files_.begin(), files_.end(), [](const FileChange& f) { return f.content; });
 }
 
-Status UnitsStep::converge_running(SystemdManager& sd, const StepContext& context,
-                                   const std::vector<Write>& writes) {
-  const bool dry = context.dry_run;
-  bool reload = std::any_of(writes.begin(), writes.end(), [](const Write& w) { return w.content; });
-  std::vector<std::string> to_enable;
-  for (const UnitSpec& unit : units_) {
-    const bool exists = std::none_of(writes.begin(), writes.end(), [&](const Write& w) {
-      return w.path == unit_path(unit.name) && w.reason == "new";
+Result<Findings> UnitsStep::check(const StepContext& context) {
+  files_.clear();
+  to_enable_.clear();
+  systemd_.reset();
+  unreachable_.reset();
+  std::vector<std::string> names;
+  for (const UnitSpec& u : units_) names.push_back(u.name);
+  Findings findings{{}, fmt::format("{}", fmt::join(names, ", "))};
+
+  auto files = differing_files(context.host);
+  if (!files) return std::move(files).error();
+  findings.changes = std::move(*files);
+
+  if (auto bus = systemd_bus_for(context.host, context.system_bus)) {
+    auto sd = connect_(*bus);
+    if (sd) {
+      systemd_ = std::move(*sd);
+    } else {
+      unreachable_ = std::move(sd).error();
+    }
+  } else {
+    unreachable_ = no_systemd_bus(context.host);
+  }
+  if (!systemd_) {
+    for (Change& c : files_alone_changes(unreachable_->why)) findings.changes.push_back(c);
+    return findings;
+  }
+  auto more = systemd_changes(context.host);
+  if (!more) return std::move(more).error();
+  for (Change& c : *more) findings.changes.push_back(std::move(c));
+  return findings;
+}
+
+std::vector<Change> UnitsStep::files_alone_changes(const std::string& why) const {
+  std::vector<Change> out;
+  std::vector<std::string> names;
+  std::vector<std::string> to_start;
+  for (const UnitSpec& u : units_) {
+    names.push_back(u.name);
+    if (u.start) to_start.push_back(u.name);
+  }
+  if (writes_content()) out.push_back({Verb::reload, "systemd", ""});
+  std::string detail;
+  if (!to_start.empty())
+    detail = fmt::format("and start {} unless running ", fmt::join(to_start, ", "));
+  detail += fmt::format("(systemd not asked: {})", why);
+  out.push_back({Verb::enable, fmt::format("{}", fmt::join(names, ", ")), detail});
+  return out;
+}
+
+Result<std::vector<Change>> UnitsStep::systemd_changes(const Host& host) {
+  Systemd& sd = *systemd_;
+  std::vector<Change> out;
+  bool reload = writes_content();
+  std::vector<std::optional<UnitStatus>> statuses(units_.size());
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    const UnitSpec& unit = units_[i];
+    const bool is_new = std::any_of(files_.begin(), files_.end(), [&](const FileChange& f) {
+      return f.is_new && f.path == unit_path(unit.name);
     });
-    if (dry && !exists) {  // systemd cannot tell about a file not yet written
-      to_enable.push_back(unit.name);
+    if (is_new) {  // systemd cannot tell about a file not yet written
+      to_enable_.push_back(unit.name);
       continue;
     }
     auto state = sd.unit_file_state(unit.name);
     if (!state) return std::move(state).error();
-    if (*state != "enabled") to_enable.push_back(unit.name);
+    if (*state != "enabled") to_enable_.push_back(unit.name);
     auto status = sd.status(unit.name);
     if (!status) return std::move(status).error();
     // Someone edited the unit since systemd last read it.
     if (status->need_daemon_reload) reload = true;
+    statuses[i] = std::move(*status);
   }
-  if (!to_enable.empty()) {
-    if (!dry) KC_TRY(sd.enable(to_enable));
-    actions_.push_back(
-        fmt::format("{} {}", dry ? "would enable" : "enabled", fmt::join(to_enable, ", ")));
+  if (!to_enable_.empty()) {
+    out.push_back({Verb::enable, fmt::format("{}", fmt::join(to_enable_, ", ")), ""});
     reload = true;  // as systemctl enable: the manager learns the new dependencies
   }
-  if (reload) {
-    if (!dry) KC_TRY(sd.reload());
-    actions_.push_back(dry ? "would reload systemd" : "reloaded systemd");
-  }
+  if (reload) out.push_back({Verb::reload, "systemd", ""});
 
-  for (const UnitSpec& unit : units_) {
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    const UnitSpec& unit = units_[i];
     if (!unit.start) continue;
-    auto status = sd.status(unit.name);
-    if (!status) return std::move(status).error();
-    if (status->active()) {
-      auto reason = why_restart(context.host, unit, *status, writes);
-      if (!reason) return std::move(reason).error();
-      if (reason->empty()) continue;
-      if (dry) {
-        actions_.push_back(fmt::format("would restart {} ({})", unit.name, *reason));
-        continue;
-      }
-      auto result = sd.restart(unit.name);
-      if (!result) return std::move(result).error();
-      KC_TRY(check_job(sd, "restart", unit.name, *result));
-      actions_.push_back(fmt::format("restarted {} ({})", unit.name, *reason));
-    } else {
-      if (dry) {
-        actions_.push_back(fmt::format("would start {}", unit.name));
-        continue;
-      }
-      auto result = sd.start(unit.name);
-      if (!result) return std::move(result).error();
-      KC_TRY(check_job(sd, "start", unit.name, *result));
-      actions_.push_back(fmt::format("started {}", unit.name));
+    if (!statuses[i]) {
+      auto status = sd.status(unit.name);
+      if (!status) return std::move(status).error();
+      statuses[i] = std::move(*status);
     }
+    const UnitStatus& status = *statuses[i];
+    if (!status.active()) {
+      out.push_back({Verb::start, unit.name, "", i});
+      continue;
+    }
+    auto reason = why_restart(host, unit, status);
+    if (!reason) return std::move(reason).error();
+    if (!reason->empty()) out.push_back({Verb::restart, unit.name, "(" + *reason + ")", i});
   }
-  return {};
+  return out;
 }
 
 Result<std::string> UnitsStep::why_restart(const Host& host, const UnitSpec& unit,
-                                           const UnitStatus& status,
-                                           const std::vector<Write>& writes) {
-  for (const Write& w : writes) {
-    if (!w.content) continue;
-    if (w.path == unit_path(unit.name) || w.path.starts_with(unit_path(unit.name) + ".d/")) {
-      return w.path + " changed";
+                                           const UnitStatus& status) const {
+  for (const FileChange& f : files_) {
+    if (!f.content) continue;
+    if (f.path == unit_path(unit.name) || f.path.starts_with(unit_path(unit.name) + ".d/")) {
+      return f.path + " changed";
     }
   }
   std::vector<std::string> paths = status.drop_in_paths;
@@ -225,6 +240,49 @@ Result<std::string> UnitsStep::why_restart(const Host& host, const UnitSpec& uni
     if (info->has_value()) mtimes.emplace_back(p, (*info)->mtime_us);
   }
   return restart_reason(status.started_us(), mtimes);
+}
+
+Status UnitsStep::apply(const StepContext& context, std::vector<Change>& changes) {
+  // Without systemd nothing is written: a unit file systemd does not take up is half a change.
+  if (!systemd_) {
+    if (unreachable_) return *unreachable_;
+    return Error{"converge", describe(), "apply() was called before check()", ""};
+  }
+  for (const Change& change : changes) {
+    switch (change.verb) {
+      case Verb::write: {
+        const FileChange& f = files_.at(change.item);
+        KC_TRY(context.host.write_file(f.path, *f.content, kUnitMode));
+        continue;
+      }
+      case Verb::set_mode:
+        KC_TRY(context.host.chmod(files_.at(change.item).path, kUnitMode));
+        continue;
+      default:
+        break;
+    }
+    switch (change.verb) {
+      case Verb::enable:
+        KC_TRY(systemd_->enable(to_enable_));
+        break;
+      case Verb::reload:
+        KC_TRY(systemd_->reload());
+        break;
+      case Verb::start:
+      case Verb::restart: {
+        const bool start = change.verb == Verb::start;
+        const std::string& name = units_.at(change.item).name;
+        auto result = start ? systemd_->start(name) : systemd_->restart(name);
+        if (!result) return std::move(result).error();
+        KC_TRY(check_job(*systemd_, start ? "start" : "restart", name, *result));
+        break;
+      }
+      default:
+        return Error{"converge", describe(),
+                     fmt::format("a change it cannot make: {}", change.describe(false)), ""};
+    }
+  }
+  return {};
 }
 
 }  // namespace kc

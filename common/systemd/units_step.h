@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/core/transitional_step.h"
+#include "common/core/plan.h"
 #include "common/systemd/systemd_manager.h"
 
 namespace kc {
@@ -28,7 +28,8 @@ struct UnitSpec {
   bool start = true;            // false: enable only (kc-worker.service runs at the next boot)
 };
 
-// The unit and its drop-ins from the embedded units/.
+// The unit and its drop-ins from the embedded units/. An unknown name is a program error: it
+// throws std::logic_error.
 UnitSpec embedded_unit_spec(const std::string& name, bool start);
 
 // The program the unit runs: the first word of the last ExecStart= after any reset
@@ -40,33 +41,44 @@ std::optional<std::string> exec_start_binary(const std::vector<UnitFile>& files)
 std::string restart_reason(std::uint64_t started_us,
                            const std::vector<std::pair<std::string, std::int64_t>>& mtimes_us);
 
-class UnitsStep final : public TransitionalStep {
+class UnitsStep final : public Step {
  public:
-  using Connect = std::function<Result<std::unique_ptr<SystemdManager>>()>;
-  // `connect` defaults to systemd on the system bus ($DBUS_SYSTEM_BUS_ADDRESS).
+  using Connect = std::function<Result<std::unique_ptr<Systemd>>(const std::string& address)>;
+  // `connect` defaults to SystemdManager::connect. The bus is StepContext::system_bus, or the
+  // host's own system bus when the root is "/" (common/systemd/system_bus.h). When systemd
+  // cannot be reached, check() says what the files alone tell and apply() fails before writing
+  // anything (the runner refuses a plan under a scratch root with no bus before any step).
   explicit UnitsStep(std::vector<UnitSpec> units, Connect connect = {});
 
   std::string describe() const override;
-  Result<Outcome> run(const StepContext& context) override;
-  // What the last run did (or would do), one action per entry; empty when nothing changed.
-  const std::vector<std::string>& actions() const { return actions_; }
+  bool needs_systemd() const override { return true; }
+  Result<Findings> check(const StepContext& context) override;
+  Status apply(const StepContext& context, std::vector<Change>& changes) override;
 
  private:
-  struct Write {
+  struct FileChange {
     std::string path;
     const std::string* content;  // nullptr: only the mode differs
-    std::string reason;
+    bool is_new = false;
   };
-  Result<std::vector<Write>> differing_files(const Host& host) const;
-  Status converge_running(SystemdManager& sd, const StepContext& context,
-                          const std::vector<Write>& writes);
-  static Result<std::string> why_restart(const Host& host, const UnitSpec& unit,
-                                         const UnitStatus& status,
-                                         const std::vector<Write>& writes);
+  // One write or set_mode Change per differing file (Change::item indexes files_).
+  Result<std::vector<Change>> differing_files(const Host& host);
+  // What systemd would need: enable, reload, start or restart (Change::item indexes units_).
+  Result<std::vector<Change>> systemd_changes(const Host& host);
+  // Without systemd: what the files alone tell (a real run fails in apply(), writing nothing).
+  std::vector<Change> files_alone_changes(const std::string& why) const;
+  Result<std::string> why_restart(const Host& host, const UnitSpec& unit,
+                                  const UnitStatus& status) const;
+  bool writes_content() const;
 
   std::vector<UnitSpec> units_;
   Connect connect_;
-  std::vector<std::string> actions_;
+  // What the last check() found, for apply(): the files by Change::item, the units to enable,
+  // and the systemd it asked.
+  std::vector<FileChange> files_;
+  std::vector<std::string> to_enable_;
+  std::unique_ptr<Systemd> systemd_;
+  std::optional<Error> unreachable_;  // why there is no systemd_
 };
 
 }  // namespace kc

@@ -37,6 +37,21 @@ would enable kubelet.service and start kubelet.service unless running \(systemd 
 changed$" "dry run without a bus"
 nothing_written "dry run"
 
+echo "--- a scratch root and no bus given: a real run refuses before writing; this machine's systemd is never asked"
+rc=0
+env -u DBUS_SYSTEM_BUS_ADDRESS timeout 10 "$PROBE" --root "$SCRATCH/root" kubelet.service \
+  >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+[ "$rc" = 1 ] || fail "no bus given: exit $rc, expected 1"
+expect_match "$(cat "$SCRATCH/err")" "^kc-systemd-probe: talk to systemd: --root $SCRATCH/root is not / and no --system-bus was given \(.*--system-bus ADDRESS .*\)$" "no bus given"
+nothing_written "no bus given"
+rc=0
+env -u DBUS_SYSTEM_BUS_ADDRESS timeout 10 "$PROBE" --root "$SCRATCH/root" --dry-run kubelet.service \
+  >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+[ "$rc" = 0 ] || fail "no bus given, dry run: exit $rc: $(cat "$SCRATCH/err")"
+grep -qx "would enable kubelet.service and start kubelet.service unless running (systemd not asked: --root $SCRATCH/root is not / and no --system-bus was given)" "$SCRATCH/out" ||
+  fail "no bus given, dry run: $(cat "$SCRATCH/out")"
+nothing_written "no bus given, dry run"
+
 echo "--- a peer that never answers"
 python3 - "$SCRATCH/silent" <<'PY' &
 import socket, sys, time

@@ -1,19 +1,47 @@
 // Test driver for kc::UnitsStep against a real systemd: installs the given embedded units under
-// --root and converges them through the bus at $DBUS_SYSTEM_BUS_ADDRESS, printing one line per
-// action. The plans that own the step cannot run for real yet (they still hold planned steps).
+// --root and converges them, through the plan engine, on the bus at $DBUS_SYSTEM_BUS_ADDRESS
+// (as kc-leader and kc-worker take it), printing one line per change and then "changed" or
+// "unchanged". The plans that own the step cannot run for real yet (they still hold planned
+// steps).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/systemd/units.h"
 #include "common/systemd/units_step.h"
 
 namespace {
+
+// The engine's line for the step ("wrote X; enabled Y"), one change per line; the phase is named
+// after the probe so that an error reads "kc-systemd-probe: start: x.service: ...".
+class ChangeLines final : public kc::Reporter {
+ public:
+  void line(std::string_view, std::string_view text) override { text_ = text; }
+  void info(std::string_view, std::string_view text) override {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(text.size()), text.data());
+  }
+  void warn(std::string_view phase, std::string_view text) override { info(phase, text); }
+  void print() const {
+    std::string_view rest = text_;
+    while (!rest.empty()) {
+      const auto end = rest.find("; ");
+      const std::string_view change = rest.substr(0, end);
+      std::printf("%.*s\n", static_cast<int>(change.size()), change.data());
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    }
+  }
+
+ private:
+  std::string text_;
+};
 
 // A positive number of milliseconds, or nullopt.
 std::optional<std::chrono::milliseconds> millis(const char* text) {
@@ -68,7 +96,9 @@ int main(int argc, char** argv) {
     } else if (!arg.starts_with("-")) {
       const bool enable_only = arg.ends_with(":enable");
       const std::string name = enable_only ? arg.substr(0, arg.size() - 7) : arg;
-      units.push_back(kc::embedded_unit_spec(name, !enable_only));
+      // A unit that is not embedded gets its files from --file.
+      units.push_back(kc::embedded_unit(name) ? kc::embedded_unit_spec(name, !enable_only)
+                                              : kc::UnitSpec{name, {}, !enable_only});
     } else {
       return usage();
     }
@@ -105,15 +135,26 @@ int main(int argc, char** argv) {
   }
 
   kc::Host host(root);
-  kc::UnitsStep step(std::move(units), [&] {
-    return kc::SystemdManager::connect(kc::dbus::system_bus_address(), timeouts);
-  });
-  auto outcome = step.run(kc::StepContext(host, dry_run));
-  for (const std::string& action : step.actions()) std::printf("%s\n", action.c_str());
-  if (!outcome) {
-    std::fprintf(stderr, "kc-systemd-probe: %s\n", outcome.error().message().c_str());
+  kc::Plan plan;
+  kc::Phase phase{"kc-systemd-probe", {}};
+  phase.steps.push_back(std::make_unique<kc::UnitsStep>(
+      std::move(units),
+      [&](const std::string& address) -> kc::Result<std::unique_ptr<kc::Systemd>> {
+        auto sd = kc::SystemdManager::connect(address, timeouts);
+        if (!sd) return std::move(sd).error();
+        return std::unique_ptr<kc::Systemd>(std::move(*sd));
+      }));
+  plan.push_back(std::move(phase));
+  ChangeLines lines;
+  kc::StepContext context(host, dry_run);
+  context.reporter = &lines;
+  if (const char* bus = std::getenv("DBUS_SYSTEM_BUS_ADDRESS")) context.system_bus = bus;
+  auto report = kc::execute(plan, context);
+  if (!report) {
+    std::fprintf(stderr, "%s\n", report.error().message().c_str());
     return 1;
   }
-  std::printf("%s\n", outcome->changed ? "changed" : "unchanged");
+  if (report->changed > 0) lines.print();
+  std::printf("%s\n", report->changed > 0 ? "changed" : "unchanged");
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "scratch_dir.h"
@@ -74,4 +75,32 @@ TEST_CASE("JsonConfig flattens nested objects into subcommand sections") {
   CHECK(items[1].parents == std::vector<std::string>{"s"});
   CHECK(items[1].inputs == std::vector<std::string>{"1", "x"});
   CHECK(items[2].inputs == std::vector<std::string>{"false"});
+}
+
+TEST_CASE("--system-bus: from the flag, the config key system-bus, else $DBUS_SYSTEM_BUS_ADDRESS") {
+  ScratchDir dir;
+  dir.write("bus.json", R"({"system-bus": "unix:path=/from-config"})");
+  const char* before = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+  const std::string saved = before ? before : "";
+  ::setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/from-env", 1);
+  {
+    TestApp t;
+    t.parse({"init"});
+    CHECK(t.global.system_bus == "unix:path=/from-env");
+  }
+  {
+    TestApp t;
+    t.parse({"--config", (dir / "bus.json").string(), "init"});
+    CHECK(t.global.system_bus == "unix:path=/from-config");
+  }
+  {
+    TestApp t;
+    t.parse({"init", "--system-bus", "unix:path=/from-flag"});
+    CHECK(t.global.system_bus == "unix:path=/from-flag");
+  }
+  ::unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+  TestApp t;
+  t.parse({"init"});
+  CHECK(t.global.system_bus.empty());
+  if (before) ::setenv("DBUS_SYSTEM_BUS_ADDRESS", saved.c_str(), 1);
 }
