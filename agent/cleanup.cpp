@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/cleanup_nodes.h"
 #include "agent/cleanup_rule.h"
 #include "common/core/exit_codes.h"
 #include "common/core/host.h"
@@ -45,11 +46,6 @@ void notified(const Status& s) {
 int64_t wall_now() {
   return std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string duration_check(const std::string& v) {
-  return parse_duration(v) ? std::string()
-                           : "expected a duration such as 30s, 5m or 1h30m, got '" + v + "'";
 }
 
 struct Settings {
@@ -116,13 +112,13 @@ class Daemon {
   }
 
   bool relist() {
-    auto list = client_.list_nodes(s_.page_size, [this] { return light_tick(); });
+    auto list = list_nodes(client_, s_.page_size, [this] { return light_tick(); });
     if (!list) {
       if (!g_stop.load()) record_error(list.error());
       return false;
     }
     cache_.clear();
-    for (kube::NodeInfo& n : list->items) {
+    for (NodeInfo& n : list->items) {
       std::string name = n.name;
       cache_.emplace(std::move(name), std::move(n));
     }
@@ -153,9 +149,9 @@ class Daemon {
     const int timeout = static_cast<int>(std::clamp<int64_t>(remaining, 1, 300));
     const auto started = Clock::now();
     size_t events = 0;
-    auto end = client_.watch_nodes(
-        resource_version_, timeout, seconds(timeout + 30),
-        [&](kube::WatchEvent& e) {
+    auto end = watch_nodes(
+        client_, resource_version_, timeout, seconds(timeout + 30),
+        [&](WatchEvent& e) {
           ++events;
           apply(e);
           return !g_stop.load();
@@ -187,8 +183,8 @@ class Daemon {
     }
   }
 
-  void apply(kube::WatchEvent& e) {
-    using T = kube::WatchEvent::Type;
+  void apply(WatchEvent& e) {
+    using T = WatchEvent::Type;
     if (!e.resource_version.empty()) resource_version_ = e.resource_version;
     switch (e.type) {
       case T::added:
@@ -214,7 +210,7 @@ class Daemon {
     last_sweep_wall_ = now;
     candidates_ = plan.candidates;
     sweep_failed_ = false;
-    for (const kube::NodeInfo& node : plan.to_delete) {
+    for (const NodeInfo& node : plan.to_delete) {
       if (g_stop.load()) break;
       const std::string reason = deletion_reason(node, now);
       if (s_.dry_run) {
@@ -224,7 +220,7 @@ class Daemon {
         }
         continue;
       }
-      auto result = client_.delete_node(node.name, node.uid, [this] { return light_tick(); });
+      auto result = delete_node(client_, node.name, node.uid, [this] { return light_tick(); });
       if (!result) {
         if (g_stop.load()) break;
         record_error(result.error());
@@ -366,55 +362,7 @@ Result<ClusterCredentials> load_credentials(const CleanupOptions& o, const Host&
 
 }  // namespace
 
-CLI::App* add_cleanup_command(CLI::App& app, CleanupOptions& o) {
-  CLI::App* cmd = cli::add_command(
-      app, "cleanup",
-      "Delete Node objects of instances the cluster autoscaler scaled away (the kc-cleanup "
-      "daemon)");
-  cmd->add_option("--kubeconfig", o.kubeconfig,
-                  "Kubeconfig with a client certificate (YAML or JSON)")
-      ->capture_default_str()
-      ->type_name("FILE");
-  cmd->add_option("--context", o.context, "Kubeconfig context (default: its current-context)");
-  cmd->add_option("--server", o.server, "API server URL (flag form, instead of --kubeconfig)")
-      ->type_name("URL");
-  cmd->add_option("--certificate-authority", o.certificate_authority, "PEM CA of the API server")
-      ->type_name("FILE");
-  cmd->add_option("--client-certificate", o.client_certificate, "PEM client certificate")
-      ->type_name("FILE");
-  cmd->add_option("--client-key", o.client_key, "PEM client key")->type_name("FILE");
-  cmd->add_option("--grace", o.grace, "How long Ready must have been Unknown before deletion")
-      ->capture_default_str()
-      ->check(duration_check)
-      ->type_name("DURATION");
-  cmd->add_option("--max-deletions", o.max_deletions, "At most this many deletions per sweep")
-      ->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{1000}));
-  cmd->add_option("--interval", o.interval, "Periodic sweep interval (sweeps also follow events)")
-      ->capture_default_str()
-      ->check(duration_check)
-      ->type_name("DURATION");
-  cmd->add_option("--resync", o.resync, "List all nodes again this often")
-      ->capture_default_str()
-      ->check(duration_check)
-      ->type_name("DURATION");
-  cmd->add_option("--backoff-max", o.backoff_max, "Longest wait between retries")
-      ->capture_default_str()
-      ->check(duration_check)
-      ->type_name("DURATION");
-  cmd->add_option("--request-timeout", o.request_timeout,
-                  "Give up on a list page or delete after this")
-      ->capture_default_str()
-      ->check(duration_check)
-      ->type_name("DURATION");
-  cmd->add_option("--page-size", o.page_size, "Nodes per list page (limit)")
-      ->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{10000}));
-  cmd->add_flag("--once", o.once, "Do one sweep and exit (1 if it failed)");
-  return cmd;
-}
-
-int run_cleanup_command(const CleanupOptions& o, const cli::GlobalOptions& global) {
+int run_cleanup(const CleanupOptions& o, const std::string& root, bool dry_run) {
   Settings s{};
   s.grace = std::chrono::duration_cast<seconds>(*parse_duration(o.grace));
   s.interval = std::max(milliseconds(1000), *parse_duration(o.interval));
@@ -423,9 +371,9 @@ int run_cleanup_command(const CleanupOptions& o, const cli::GlobalOptions& globa
   s.max_deletions = o.max_deletions;
   s.page_size = o.page_size;
   s.once = o.once;
-  s.dry_run = global.dry_run;
+  s.dry_run = dry_run;
 
-  Host host(global.root);
+  Host host(root);
   auto credentials = load_credentials(o, host);
   if (!credentials) {
     spdlog::error("{}", credentials.error().message());

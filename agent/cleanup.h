@@ -4,11 +4,8 @@
 // capped exponential backoff; only bad configuration at start-up ends it.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
+#include <cstddef>
 #include <string>
-
-#include "common/cli/cli.h"
 
 namespace kc::cleanup {
 
@@ -30,7 +27,8 @@ struct CleanupOptions {
   bool once = false;
 };
 
-CLI::App* add_cleanup_command(CLI::App& app, CleanupOptions& options);
-int run_cleanup_command(const CleanupOptions& options, const cli::GlobalOptions& global);
+// Runs the daemon (or one sweep with options.once) on the host under `root`; returns the exit
+// code. The command line is agent/cleanup_commands.h.
+int run_cleanup(const CleanupOptions& options, const std::string& root, bool dry_run);
 
 }  // namespace kc::cleanup

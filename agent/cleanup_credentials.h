@@ -1,28 +1,26 @@
 // "kc-leader cleanup-credentials": a dedicated, least-privileged identity for kc-cleanup instead
 // of admin.conf. An EC P-256 key and a client certificate for user kc-cleanup (no group),
-// signed with the cluster CA (/etc/kubernetes/pki/ca.{crt,key}) using OpenSSL, in a kubeconfig
+// signed with the cluster CA (/etc/kubernetes/pki/ca.{crt,key}) by common/pki, in a kubeconfig
 // (mode 0600) under /etc/kc; and the RBAC manifest (a ClusterRole allowing get, list, watch and
-// delete on nodes, bound to that user), which it applies with the admin kubeconfig. Converges: a
-// valid certificate is kept, one near its expiry, from another CA or for another server is
-// replaced.
+// delete on nodes, bound to that user), which it applies with the admin kubeconfig by
+// common/kube/kube_apply. Converges: a valid certificate is kept, one near its expiry, from
+// another CA, for another user or for another server is replaced.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "common/cli/cli.h"
 #include "common/core/plan.h"
 
 namespace kc::cleanup {
 
-inline constexpr std::string_view kCleanupUser = "kc-cleanup";
-
 struct CredentialsOptions {
+  // The identity the certificate is for: CN and O (groups); kc-cleanup's RBAC names the user.
+  std::string user = "kc-cleanup";
+  std::vector<std::string> groups;
   std::string server;  // default: the server in /etc/kubernetes/admin.conf
   std::string ca_cert = "/etc/kubernetes/pki/ca.crt";
   std::string ca_key = "/etc/kubernetes/pki/ca.key";
@@ -46,8 +44,5 @@ std::unique_ptr<Step> make_rbac_apply_step(const CredentialsOptions& options);
 std::unique_ptr<Step> make_client_credentials_step(const CredentialsOptions& options);
 
 Plan make_credentials_plan(const CredentialsOptions& options);
-
-CLI::App* add_credentials_command(CLI::App& app, CredentialsOptions& options);
-int run_credentials_command(const CredentialsOptions& options, const cli::GlobalOptions& global);
 
 }  // namespace kc::cleanup

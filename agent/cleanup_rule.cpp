@@ -5,9 +5,9 @@
 
 namespace kc::cleanup {
 
-Judgement judge(const kube::NodeInfo& node, int64_t now, std::chrono::seconds grace) {
+Judgement judge(const NodeInfo& node, int64_t now, std::chrono::seconds grace) {
   if (!node.taint_to_be_deleted || !node.taint_unreachable) return {Verdict::not_marked};
-  if (node.ready != kube::ReadyStatus::unknown) return {Verdict::not_unknown};
+  if (node.ready != ReadyStatus::unknown) return {Verdict::not_unknown};
   if (node.control_plane) return {Verdict::control_plane};
   if (!node.ready_since) return {Verdict::no_since};
   const int64_t eligible_at = *node.ready_since + grace.count();
@@ -33,9 +33,9 @@ std::string format_duration(int64_t seconds) {
   return out;
 }
 
-std::string deletion_reason(const kube::NodeInfo& node, int64_t now) {
-  std::string out = "tainted " + std::string(kube::kTaintToBeDeleted) + " and " +
-                    std::string(kube::kTaintUnreachable) + ", Ready Unknown";
+std::string deletion_reason(const NodeInfo& node, int64_t now) {
+  std::string out = "tainted " + std::string(kTaintToBeDeleted) + " and " +
+                    std::string(kTaintUnreachable) + ", Ready Unknown";
   if (node.ready_since) {
     out += " since " + format_time(*node.ready_since) + " (" +
            format_duration(now - *node.ready_since) + ")";
@@ -46,7 +46,7 @@ std::string deletion_reason(const kube::NodeInfo& node, int64_t now) {
 SweepPlan plan_sweep(const NodeCache& nodes, int64_t now, std::chrono::seconds grace,
                      size_t max_deletions) {
   SweepPlan plan;
-  std::vector<const kube::NodeInfo*> eligible;
+  std::vector<const NodeInfo*> eligible;
   for (const auto& [name, node] : nodes) {
     const Judgement j = judge(node, now, grace);
     switch (j.verdict) {
@@ -66,7 +66,7 @@ SweepPlan plan_sweep(const NodeCache& nodes, int64_t now, std::chrono::seconds g
     }
   }
   plan.candidates = eligible.size();
-  std::sort(eligible.begin(), eligible.end(), [](const kube::NodeInfo* a, const kube::NodeInfo* b) {
+  std::sort(eligible.begin(), eligible.end(), [](const NodeInfo* a, const NodeInfo* b) {
     if (*a->ready_since != *b->ready_since) return *a->ready_since < *b->ready_since;
     return a->name < b->name;
   });

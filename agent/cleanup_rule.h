@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/kube/kube_nodes.h"
+#include "agent/cleanup_nodes.h"
 
 namespace kc::cleanup {
 
@@ -29,23 +29,23 @@ struct Judgement {
   int64_t eligible_at = 0;  // for in_grace: when the grace period ends (Unix seconds)
 };
 
-Judgement judge(const kube::NodeInfo& node, int64_t now, std::chrono::seconds grace);
+Judgement judge(const NodeInfo& node, int64_t now, std::chrono::seconds grace);
 
 // Why a node is deleted, for the log: "tainted ToBeDeletedByClusterAutoscaler and
 // node.kubernetes.io/unreachable, Ready Unknown since 2026-11-29T00:01:02Z (6m0s)".
-std::string deletion_reason(const kube::NodeInfo& node, int64_t now);
+std::string deletion_reason(const NodeInfo& node, int64_t now);
 
 std::string format_time(int64_t unix_seconds);  // RFC 3339 UTC
 std::string format_duration(int64_t seconds);   // "1h2m3s"
 
-using NodeCache = std::unordered_map<std::string, kube::NodeInfo>;
+using NodeCache = std::unordered_map<std::string, NodeInfo>;
 
 struct SweepPlan {
-  std::vector<kube::NodeInfo> to_delete;  // at most max_deletions, longest-Unknown first
-  size_t candidates = 0;                  // nodes meeting rule and guards, before the cap
-  size_t held_by_cap = 0;                 // candidates left for a later sweep
-  size_t control_plane_spared = 0;        // matching the rule but control-plane
-  int64_t next_eligible_at = 0;           // earliest end of a grace period; 0 if none
+  std::vector<NodeInfo> to_delete;  // at most max_deletions, longest-Unknown first
+  size_t candidates = 0;            // nodes meeting rule and guards, before the cap
+  size_t held_by_cap = 0;           // candidates left for a later sweep
+  size_t control_plane_spared = 0;  // matching the rule but control-plane
+  int64_t next_eligible_at = 0;     // earliest end of a grace period; 0 if none
 };
 
 SweepPlan plan_sweep(const NodeCache& nodes, int64_t now, std::chrono::seconds grace,

@@ -1,8 +1,7 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
-#include "agent/cleanup.h"
-#include "agent/cleanup_credentials.h"
+#include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"

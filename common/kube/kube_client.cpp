@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/net/http.h"
+#include "common/pki/certificate.h"
 
 namespace kc::kube {
 namespace {
@@ -18,7 +19,8 @@ struct CurlSlist {
 
 using EasyPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 
-// The message of a Kubernetes Status body, or the start of the body.
+}  // namespace
+
 std::string status_message(const std::string& body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.contains("message") && j["message"].is_string()) {
@@ -30,6 +32,8 @@ std::string status_message(const std::string& body) {
   }
   return head;
 }
+
+namespace {
 
 struct BodySink {
   std::string body;
@@ -148,22 +152,16 @@ Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new 
 
 Client::~Client() = default;
 
-Result<NodeListPage> Client::list_nodes(size_t limit, const Tick& tick) {
-  NodeListPage all;
+Status Client::list(const std::string& what, const std::string& path, size_t limit,
+                    const PageHandler& on_page, const Tick& tick) {
   std::string continue_token;
   do {
-    std::string url = server() + "/api/v1/nodes?limit=" + std::to_string(limit);
+    std::vector<std::pair<std::string, std::string>> query{{"limit", std::to_string(limit)}};
+    if (!continue_token.empty()) query.emplace_back("continue", continue_token);
+    const std::string url = server() + with_query(path, query);
     char error_buffer[CURL_ERROR_SIZE] = {0};
-    EasyPtr easy = impl_->make_easy(options_, "", error_buffer);
-    if (!easy) return Error{"list nodes", server(), "curl_easy_init failed", ""};
-    if (!continue_token.empty()) {
-      char* escaped = curl_easy_escape(easy.get(), continue_token.c_str(),
-                                       static_cast<int>(continue_token.size()));
-      url += "&continue=";
-      url += escaped;
-      curl_free(escaped);
-    }
-    curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+    EasyPtr easy = impl_->make_easy(options_, url, error_buffer);
+    if (!easy) return Error{what, server(), "curl_easy_init failed", ""};
     BodySink sink;
     sink.cap = options_.max_response_bytes;
     CurlSlist headers;
@@ -173,30 +171,27 @@ Result<NodeListPage> Client::list_nodes(size_t limit, const Tick& tick) {
     bool aborted = false;
     const CURLcode rc =
         impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
-    if (aborted) return Error{"list nodes", server(), "stopped", ""};
+    if (aborted) return Error{what, server(), "stopped", ""};
     if (sink.too_big) {
-      return Error{"list nodes", url,
+      return Error{what, url,
                    "a page larger than " + std::to_string(options_.max_response_bytes) + " bytes",
                    "lower --page-size"};
     }
     if (rc != CURLE_OK) {
-      return Error{"list nodes", url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc),
-                   ""};
+      return Error{what, url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
     }
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
-      return Error{"list nodes", url,
-                   "HTTP " + std::to_string(status) + ": " + status_message(sink.body), ""};
+      return Error{what, url, "HTTP " + std::to_string(status) + ": " + status_message(sink.body),
+                   ""};
     }
-    auto page = parse_node_list(sink.body);
-    if (!page) return std::move(page).error().context("list nodes");
+    auto next = on_page(sink.body);
+    if (!next) return std::move(next).error().context(what);
     sink.body = std::string();  // free the page before the next one
-    for (NodeInfo& n : page->items) all.items.push_back(std::move(n));
-    all.resource_version = page->resource_version;
-    continue_token = page->continue_token;
+    continue_token = std::move(*next);
   } while (!continue_token.empty());
-  return all;
+  return {};
 }
 
 namespace {
@@ -204,7 +199,7 @@ namespace {
 struct WatchState {
   CURL* easy = nullptr;
   LineSplitter splitter{0};
-  const std::function<bool(WatchEvent&)>* on_event = nullptr;
+  const EventHandler* on_event = nullptr;
   long status = 0;
   std::string error_body;  // of a non-200 response
   Error error;
@@ -226,18 +221,13 @@ size_t write_watch(char* data, size_t size, size_t count, void* user) {
     return n;
   }
   Status s = w->splitter.feed(std::string_view(data, n), [&](std::string_view line) -> Status {
-    auto event = parse_watch_event(line);
-    if (!event) return std::move(event).error();
-    if (event->type == WatchEvent::Type::error) {
-      if (event->error_code == 410) {
-        w->gone = true;
-        return Error{"watch", "", "gone", ""};
-      }
-      return Error{"watch nodes", "",
-                   "ERROR event " + std::to_string(event->error_code) + ": " + event->error_message,
-                   ""};
+    auto verdict = (*w->on_event)(line);
+    if (!verdict) return std::move(verdict).error();
+    if (*verdict == EventVerdict::gone) {
+      w->gone = true;
+      return Error{"watch", "", "gone", ""};
     }
-    if (!(*w->on_event)(*event)) {
+    if (*verdict == EventVerdict::stop) {
       w->stopped = true;
       return Error{"watch", "", "stopped", ""};
     }
@@ -255,20 +245,18 @@ size_t write_watch(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-Result<WatchEnd> Client::watch_nodes(const std::string& resource_version, int timeout_seconds,
-                                     std::chrono::seconds stall_timeout,
-                                     const std::function<bool(WatchEvent&)>& on_event,
-                                     const Tick& tick) {
+Result<WatchEnd> Client::watch(const std::string& what, const std::string& path,
+                               const std::string& resource_version, int timeout_seconds,
+                               std::chrono::seconds stall_timeout, const EventHandler& on_event,
+                               const Tick& tick) {
   char error_buffer[CURL_ERROR_SIZE] = {0};
-  EasyPtr easy = impl_->make_easy(options_, "", error_buffer);
-  if (!easy) return Error{"watch nodes", server(), "curl_easy_init failed", ""};
-  char* rv = curl_easy_escape(easy.get(), resource_version.c_str(),
-                              static_cast<int>(resource_version.size()));
-  const std::string url = server() +
-                          "/api/v1/nodes?watch=1&allowWatchBookmarks=true&resourceVersion=" + rv +
-                          "&timeoutSeconds=" + std::to_string(timeout_seconds);
-  curl_free(rv);
-  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+  const std::string url =
+      server() + with_query(path, {{"watch", "1"},
+                                   {"allowWatchBookmarks", "true"},
+                                   {"resourceVersion", resource_version},
+                                   {"timeoutSeconds", std::to_string(timeout_seconds)}});
+  EasyPtr easy = impl_->make_easy(options_, url, error_buffer);
+  if (!easy) return Error{what, server(), "curl_easy_init failed", ""};
   CurlSlist headers;
   headers.add("Accept: application/json");
   curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
@@ -294,47 +282,40 @@ Result<WatchEnd> Client::watch_nodes(const std::string& resource_version, int ti
   traffic_.wire_bytes += state.bytes;
   traffic_.decoded_bytes += state.bytes;
   if (stalled) {
-    return Error{"watch nodes", server(),
-                 "no data for " + std::to_string(stall_timeout.count()) + " s", ""};
+    return Error{what, server(), "no data for " + std::to_string(stall_timeout.count()) + " s", ""};
   }
   if (aborted || state.stopped) return WatchEnd::stopped;
   if (state.gone) return WatchEnd::gone;
-  if (state.failed) return std::move(state.error).context("watch nodes");
+  if (state.failed) return std::move(state.error).context(what);
   if (state.status == 0) curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &state.status);
   if (state.status == 410) return WatchEnd::gone;
   if (state.status != 0 && state.status != 200) {
-    return Error{"watch nodes", server(),
+    return Error{what, server(),
                  "HTTP " + std::to_string(state.status) + ": " + status_message(state.error_body),
                  ""};
   }
   if (rc != CURLE_OK) {
-    return Error{"watch nodes", server(),
-                 error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
+    return Error{what, server(), error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
   }
   if (state.splitter.buffered() != 0) {
-    return Error{"watch nodes", server(), "the stream ended inside an event", ""};
+    return Error{what, server(), "the stream ended inside an event", ""};
   }
   return WatchEnd::closed;
 }
 
-Result<DeleteResult> Client::delete_node(const std::string& name, const std::string& uid,
-                                         const Tick& tick) {
-  char* escaped = curl_easy_escape(nullptr, name.c_str(), static_cast<int>(name.size()));
-  const std::string path = std::string("/api/v1/nodes/") + escaped;
-  curl_free(escaped);
+Result<DeleteResult> Client::delete_object(const std::string& what, const std::string& path,
+                                           const std::string& uid, const Tick& tick) {
   const std::string body = nlohmann::json{
       {"kind", "DeleteOptions"},
       {"apiVersion", "v1"},
       {"preconditions",
        {{"uid", uid}}}}.dump();
   auto response = request("DELETE", path, body, "application/json", tick);
-  if (!response) return Error{"delete node", name, response.error().why, ""};
+  if (!response) return Error{what, path, response.error().why, ""};
   if (response->status == 200 || response->status == 202) return DeleteResult::deleted;
   if (response->status == 404) return DeleteResult::not_found;
   if (response->status == 409) return DeleteResult::uid_mismatch;
-  return Error{"delete node", name,
-               "HTTP " + std::to_string(response->status) + ": " + status_message(response->body),
-               ""};
+  return Error{what, path, api_error(*response), ""};
 }
 
 Result<Client::Response> Client::request(const std::string& method, const std::string& path,
@@ -374,33 +355,72 @@ std::string api_error(const Client::Response& response) {
 
 }  // namespace kc::kube
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 namespace kc::kube {
 
 Status validate_credentials(const ClusterCredentials& c, const std::string& where) {
-  auto bio_of = [](const std::string& pem) {
-    return std::unique_ptr<BIO, decltype(&BIO_free)>(
-        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  };
-  {
-    auto bio = bio_of(c.ca_pem);
-    std::unique_ptr<X509, decltype(&X509_free)> ca(
-        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
-    if (!ca) return Error{"load cluster CA", where, "not a PEM certificate", ""};
+  auto ca = pki::Certificate::parse(c.ca_pem, where);
+  if (!ca) return std::move(ca).error().context("load cluster CA");
+  auto cert = pki::Certificate::parse(c.client_cert_pem, where);
+  if (!cert) return std::move(cert).error().context("load client certificate");
+  auto key = pki::PrivateKey::parse(c.client_key_pem, where);
+  if (!key) return std::move(key).error().context("load client key");
+  if (auto pair = pki::check_key_pair(*cert, *key); !pair) {
+    return Error{"load client key", where, pair.error().why, ""};
   }
-  auto cert_bio = bio_of(c.client_cert_pem);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), X509_free);
-  if (!cert) return Error{"load client certificate", where, "not a PEM certificate", ""};
-  auto key_bio = bio_of(c.client_key_pem.reveal());
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
-  if (!key) return Error{"load client key", where, "not an unencrypted PEM private key", ""};
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    return Error{"load client key", where, "the key does not match the client certificate", ""};
+  return {};
+}
+
+std::string path_segment(std::string_view name) {
+  char* escaped = curl_easy_escape(nullptr, name.data(), static_cast<int>(name.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
+  return out;
+}
+
+std::string with_query(std::string_view path,
+                       const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out(path);
+  char separator = out.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [name, value] : params) {
+    char* escaped = curl_easy_escape(nullptr, value.c_str(), static_cast<int>(value.size()));
+    out += separator;
+    out += name;
+    out += '=';
+    out += escaped != nullptr ? escaped : "";
+    curl_free(escaped);
+    separator = '&';
+  }
+  return out;
+}
+
+Status LineSplitter::feed(std::string_view data,
+                          const std::function<Status(std::string_view)>& on_line) {
+  while (!data.empty()) {
+    const size_t nl = data.find('\n');
+    if (nl == std::string_view::npos) {
+      if (partial_.size() + data.size() > max_line_) {
+        partial_.clear();
+        return Error{"read watch stream", "",
+                     "a line longer than " + std::to_string(max_line_) + " bytes", ""};
+      }
+      partial_.append(data);
+      return {};
+    }
+    std::string_view line = data.substr(0, nl);
+    data.remove_prefix(nl + 1);
+    if (partial_.empty()) {
+      if (!line.empty()) KC_TRY(on_line(line));
+    } else {
+      if (partial_.size() + line.size() > max_line_) {
+        partial_.clear();
+        return Error{"read watch stream", "",
+                     "a line longer than " + std::to_string(max_line_) + " bytes", ""};
+      }
+      partial_.append(line);
+      std::string whole = std::move(partial_);
+      partial_.clear();
+      KC_TRY(on_line(whole));
+    }
   }
   return {};
 }

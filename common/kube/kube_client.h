@@ -1,8 +1,10 @@
-// A client for the few Kubernetes API calls kc makes on Nodes, over libcurl with mutual TLS:
-// the server is verified against the cluster CA and kc authenticates with a client
-// certificate; CA, certificate and key are handed to libcurl as in-memory PEM blobs, so the key
-// is never written anywhere. Transfers run on curl multi handles in small slices so the caller's
-// tick (signals, watchdog, timers) runs at least every 100 ms (500 ms in an idle watch).
+// A client for the Kubernetes API, over libcurl with mutual TLS: the server is verified against
+// the cluster CA and kc authenticates with a client certificate; CA, certificate and key are
+// handed to libcurl as in-memory PEM blobs, so the key is never written anywhere. Transfers run
+// on curl multi handles in small slices so the caller's tick (signals, watchdog, timers) runs at
+// least every 100 ms (500 ms in an idle watch). The client knows no resource: lists hand each
+// page, and watches each event line, to the caller's parser, so a caller keeps only what it
+// needs (agent/cleanup_nodes.h keeps a compact record per Node).
 #pragma once
 
 #include <chrono>
@@ -10,9 +12,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/core/error.h"
-#include "common/kube/kube_nodes.h"
 #include "common/kube/kubeconfig.h"
 
 namespace kc::kube {
@@ -43,6 +47,20 @@ enum class WatchEnd {
   stopped,  // the tick or the event handler asked to stop
 };
 
+// Parses one list page (the body of a 200 response) and returns its metadata.continue (empty
+// on the last page). The body is the caller's to consume; it is freed before the next page.
+using PageHandler = std::function<Result<std::string>(std::string& body)>;
+
+// What a watch does after an event line.
+enum class EventVerdict {
+  more,  // keep watching
+  stop,  // end the watch (WatchEnd::stopped)
+  gone,  // the line was an ERROR event with code 410 (WatchEnd::gone)
+};
+// Handles one line of a watch stream ({"type":"MODIFIED","object":{...}}); an error ends the
+// watch with that error.
+using EventHandler = std::function<Result<EventVerdict>(std::string_view line)>;
+
 class Client {
  public:
   explicit Client(ClientOptions options);
@@ -50,28 +68,31 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Lists all Nodes, page by page (limit per page; lists ask for gzip). Pages are parsed as they
-  // arrive; only the compact NodeInfo records are kept.
-  Result<NodeListPage> list_nodes(size_t limit, const Tick& tick);
+  // Lists the collection at `path` ("/api/v1/nodes"), `limit` items per page, following
+  // metadata.continue; pages are asked for gzip and handed to on_page as they arrive. `what`
+  // names the action in errors ("list nodes").
+  Status list(const std::string& what, const std::string& path, size_t limit,
+              const PageHandler& on_page, const Tick& tick);
 
-  // Watches Nodes from resource_version, calling on_event for each event (false stops the
-  // watch). The server ends the stream after timeout_seconds; a stream silent for longer than
-  // stall_timeout is treated as broken.
-  Result<WatchEnd> watch_nodes(const std::string& resource_version, int timeout_seconds,
-                               std::chrono::seconds stall_timeout,
-                               const std::function<bool(WatchEvent&)>& on_event, const Tick& tick);
+  // Watches the collection at `path` from resource_version, with bookmarks, handing each event
+  // line to on_event. The server ends the stream after timeout_seconds; a stream silent for
+  // longer than stall_timeout is treated as broken.
+  Result<WatchEnd> watch(const std::string& what, const std::string& path,
+                         const std::string& resource_version, int timeout_seconds,
+                         std::chrono::seconds stall_timeout, const EventHandler& on_event,
+                         const Tick& tick);
 
-  // DELETE /api/v1/nodes/NAME with preconditions.uid: the API server refuses (409) when the
-  // Node named NAME now has another UID, i.e. was re-registered.
-  Result<DeleteResult> delete_node(const std::string& name, const std::string& uid,
-                                   const Tick& tick);
+  // DELETE path (an object: "/api/v1/nodes/NAME") with preconditions.uid: the API server
+  // refuses (409) when the object of that name now has another UID, i.e. was re-created.
+  Result<DeleteResult> delete_object(const std::string& what, const std::string& path,
+                                     const std::string& uid, const Tick& tick);
 
   struct Response {
     long status = 0;
     std::string body;
   };
-  // Any other API call: METHOD path (from the server root) with an optional body. HTTP errors
-  // are responses, not errors; transport failures are errors.
+  // Any other API call: METHOD path (from the server root, with its query) with an optional
+  // body. HTTP errors are responses, not errors; transport failures are errors.
   Result<Response> request(const std::string& method, const std::string& path,
                            const std::string& body, const std::string& content_type,
                            const Tick& tick);
@@ -86,9 +107,6 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace kc::kube
-
-namespace kc::kube {
 // Checks at start-up that the CA and the client certificate are PEM certificates and that the
 // key is a PEM private key matching the certificate, so bad configuration is reported as such
 // and not retried forever as if the server were failing.
@@ -96,4 +114,31 @@ Status validate_credentials(const ClusterCredentials& credentials, const std::st
 
 // "HTTP 403: <the Status message>" for an error response.
 std::string api_error(const Client::Response& response);
+
+// The message of a Kubernetes Status body, or the start of the body on one line.
+std::string status_message(const std::string& body);
+
+// path with the query parameters appended (after '?' or '&'), values percent-encoded:
+// with_query("/api/v1/nodes", {{"limit", "500"}, {"continue", "a=b"}}) is
+// "/api/v1/nodes?limit=500&continue=a%3Db".
+std::string with_query(std::string_view path,
+                       const std::vector<std::pair<std::string, std::string>>& params);
+
+// One path segment (an object name) percent-encoded.
+std::string path_segment(std::string_view name);
+
+// Splits a byte stream into newline-terminated lines, each at most max_line bytes.
+class LineSplitter {
+ public:
+  explicit LineSplitter(size_t max_line) : max_line_(max_line) {}
+  // Calls on_line for every complete line (without the newline); stops and returns an error
+  // when a line grows beyond max_line or on_line fails.
+  Status feed(std::string_view data, const std::function<Status(std::string_view)>& on_line);
+  size_t buffered() const { return partial_.size(); }
+
+ private:
+  size_t max_line_;
+  std::string partial_;
+};
+
 }  // namespace kc::kube

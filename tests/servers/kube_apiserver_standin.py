@@ -12,8 +12,15 @@ its protocol kc uses, as the real one does:
     chunked, newline-delimited watch events, BOOKMARKs, a 410 ERROR event when the version has
     been compacted away;
   - DELETE /api/v1/nodes/NAME with DeleteOptions.preconditions.uid (409 on mismatch);
-  - GET and server-side apply (PATCH) of ClusterRoles and ClusterRoleBindings, and with --rbac
-    the RBAC authorizer for nodes (users in group system:masters may do anything);
+  - GET and server-side apply (PATCH application/apply-patch+yaml with fieldManager, force and
+    dryRun=All) of the objects in RESOURCES below, at their real paths (/api/v1/..., /apis/GROUP/
+    VERSION/..., namespaces/NS/... for namespaced ones): a namespaced object needs its Namespace
+    (404 otherwise, as the NamespaceLifecycle admission answers), the server sets uid,
+    resourceVersion, creationTimestamp and managedFields and a few defaults, a dry run writes
+    nothing; kc being the only field manager, an apply replaces the object by the applied
+    configuration as SSA then does;
+  - with --rbac the RBAC authorizer for nodes, from the applied ClusterRoleBindings (users in
+    group system:masters may do anything);
   - Node objects shaped like a real cluster's (~8 KB: conditions, taints with timeAdded,
     labels, annotations, addresses, providerID, nodeInfo, status.images).
 Faults can be injected (500, connection reset, stall, truncated or malformed JSON, 410).
@@ -183,8 +190,13 @@ class State:
         self.bookmark_interval = 10.0
         self.reregister_on_delete = set()
         self.watch_generation = 0
-        self.rbac = {"clusterroles": {}, "clusterrolebindings": {}}
+        self.objects = {}  # (group, resource, namespace, name) -> object
         self.applied = []
+        self.dry_runs = []
+
+    def rbac(self, resource):  # with the lock held: cluster-scoped RBAC objects by name
+        return {k[3]: o for k, o in self.objects.items()
+                if k[0] == "rbac.authorization.k8s.io" and k[1] == resource}
 
     def next_rv(self):
         self.rv += 1
@@ -246,7 +258,53 @@ class State:
 STATE = State()
 ALLOWED_USERS = set()
 RBAC = False
-RBAC_PREFIX = "/apis/rbac.authorization.k8s.io/v1/"
+# What this stand-in serves besides nodes: (group, resource) -> namespaced, as in the real
+# server's discovery documents.
+RESOURCES = {
+    ("", "namespaces"): False, ("", "configmaps"): True, ("", "secrets"): True,
+    ("", "serviceaccounts"): True, ("", "services"): True,
+    ("rbac.authorization.k8s.io", "clusterroles"): False,
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): False,
+    ("rbac.authorization.k8s.io", "roles"): True,
+    ("rbac.authorization.k8s.io", "rolebindings"): True,
+    ("apps", "deployments"): True, ("apps", "daemonsets"): True,
+    ("policy", "poddisruptionbudgets"): True,
+    ("apiextensions.k8s.io", "customresourcedefinitions"): False,
+    ("apiregistration.k8s.io", "apiservices"): False,
+}
+
+
+def object_key(path):
+    """(group, resource, namespace, name) for an object path, or None."""
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["api", "v1"]:
+        group, rest = "", parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, rest = parts[1], parts[3:]
+    else:
+        return None
+    if len(rest) == 4 and rest[0] == "namespaces":
+        ns, resource, name = rest[1], rest[2], rest[3]
+        if not RESOURCES.get((group, resource)):
+            return None
+        return (group, resource, ns, name)
+    if len(rest) == 2 and RESOURCES.get((group, rest[0])) is False:
+        return (group, rest[0], "", rest[1])
+    return None
+
+
+def apply_defaults(key, obj):
+    """A few of the defaults the real API server fills in, so a client comparing its manifest
+    with the live object by itself would see differences that are not there."""
+    spec = obj.get("spec")
+    if key[1] == "services" and isinstance(spec, dict):
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        for port in spec.get("ports", []):
+            port.setdefault("protocol", "TCP")
+    if key[1] == "deployments" and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -299,11 +357,12 @@ class ApiHandler(BaseHTTPRequestHandler):
             return False
         # The RBAC authorizer, for ClusterRoleBindings of Users to ClusterRoles.
         with STATE.lock:
-            for binding in STATE.rbac["clusterrolebindings"].values():
+            roles = STATE.rbac("clusterroles")
+            for binding in STATE.rbac("clusterrolebindings").values():
                 if not any(sub.get("kind") == "User" and sub.get("name") == user
                            for sub in binding.get("subjects", [])):
                     continue
-                role = STATE.rbac["clusterroles"].get(binding.get("roleRef", {}).get("name"))
+                role = roles.get(binding.get("roleRef", {}).get("name"))
                 for rule in (role or {}).get("rules", []):
                     if "" in rule.get("apiGroups", []) and resource in rule.get("resources", []) \
                             and (verb in rule.get("verbs", []) or "*" in rule.get("verbs", [])):
@@ -346,8 +405,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path in ("/api", "/apis", "/version", "/api/v1"):
             return self.discovery(url.path)
-        if url.path.startswith(RBAC_PREFIX):
-            return self.rbac_object("GET", url.path)
+        if object_key(url.path) is not None:
+            return self.api_object("GET", url.path, q)
         if url.path != "/api/v1/nodes":
             user = self.authorize()
             if user is None:
@@ -494,38 +553,59 @@ class ApiHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         url = urlparse(self.path)
-        if not url.path.startswith(RBAC_PREFIX):
+        if object_key(url.path) is None:
             return self.send_json(405, status_body(405, "MethodNotAllowed", "not allowed"), "delete")
-        return self.rbac_object("PATCH", url.path, body)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        return self.api_object("PATCH", url.path, q, body)
 
-    def rbac_object(self, method, path, body=b""):
-        """GET and server-side apply (PATCH, application/apply-patch+yaml) of ClusterRoles and
-        ClusterRoleBindings."""
-        kind, _, name = path[len(RBAC_PREFIX):].partition("/")
-        if kind not in ("clusterroles", "clusterrolebindings") or not name:
-            return self.send_json(404, status_body(404, "NotFound", "not found"), "delete")
-        if self.authorize("get" if method == "GET" else "patch", kind) is None:
+    def api_object(self, method, path, q, body=b""):
+        """GET and server-side apply (PATCH, application/apply-patch+yaml) of one object."""
+        key = object_key(path)
+        group, resource, ns, name = key
+        if self.authorize("get" if method == "GET" else "patch", resource) is None:
             return
         with STATE.lock:
-            current = STATE.rbac[kind].get(name)
+            current = STATE.objects.get(key)
+            ns_exists = not ns or ("", "namespaces", "", ns) in STATE.objects
         if method == "GET":
             if current is None:
-                return self.send_json(404, status_body(404, "NotFound", f'{kind} "{name}" not found'), "delete")
+                return self.send_json(404, status_body(404, "NotFound", f'{resource} "{name}" not found'), "delete")
             return self.send_json(200, current, "delete")
         if not self.headers.get("Content-Type", "").startswith("application/apply-patch+yaml"):
             return self.send_json(415, status_body(415, "UnsupportedMediaType", "apply patch expected"), "delete")
+        manager = q.get("fieldManager", "")
+        if not manager:
+            return self.send_json(422, status_body(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: "
+                                                   "fieldManager: Required value: is required for apply patch"), "delete")
         try:
             obj = json.loads(body)  # JSON is YAML; kc sends JSON
         except ValueError:
             return self.send_json(400, status_body(400, "BadRequest", "malformed apply patch"), "delete")
-        if obj.get("metadata", {}).get("name") != name:
-            return self.send_json(400, status_body(400, "BadRequest", "name mismatch"), "delete")
+        meta = obj.get("metadata", {})
+        if meta.get("name") != name or meta.get("namespace", "") != ns:
+            return self.send_json(400, status_body(400, "BadRequest", "the name or namespace of the object "
+                                                   "does not match the URL"), "delete")
+        if not ns_exists:
+            return self.send_json(404, status_body(404, "NotFound", f'namespaces "{ns}" not found'), "delete")
+        dry_run = q.get("dryRun") == "All"
+        apply_defaults(key, obj)
         with STATE.lock:
-            STATE.rv += 1
-            obj["metadata"]["uid"] = (current or {}).get("metadata", {}).get("uid") or str(uuid.uuid4())
-            obj["metadata"]["resourceVersion"] = str(STATE.rv)
-            STATE.rbac[kind][name] = obj
-            STATE.applied.append({"kind": kind, "name": name, "user": self.user()})
+            old = (current or {}).get("metadata", {})
+            meta["uid"] = old.get("uid") or str(uuid.uuid4())
+            meta["creationTimestamp"] = old.get("creationTimestamp") or rfc3339(time.time())
+            meta["managedFields"] = [{
+                "manager": manager, "operation": "Apply", "apiVersion": obj.get("apiVersion", ""),
+                "time": rfc3339(time.time()), "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:" + k: {} for k in sorted(obj) if k not in ("apiVersion", "kind")}}]
+            entry = {"kind": resource, "namespace": ns, "name": name, "user": self.user()}
+            if dry_run:  # the object as it would be; nothing stored, no new resourceVersion
+                meta["resourceVersion"] = old.get("resourceVersion", "")
+                STATE.dry_runs.append(entry)
+            else:
+                STATE.rv += 1
+                meta["resourceVersion"] = str(STATE.rv)
+                STATE.objects[key] = obj
+                STATE.applied.append(entry)
         self.send_json(201 if current is None else 200, obj, "delete")
 
     def do_DELETE(self):
@@ -589,7 +669,9 @@ class ControlHandler(BaseHTTPRequestHandler):
                         "rejected": STATE.rejected, "requests": STATE.requests,
                         "bytes_sent": STATE.bytes_sent, "rv": STATE.rv,
                         "faults": STATE.faults, "churned": getattr(STATE, "churned", 0),
-                        "applied": STATE.applied, "rbac": STATE.rbac})
+                        "applied": STATE.applied, "dry_runs": STATE.dry_runs,
+                        "rbac": {r: STATE.rbac(r) for r in ("clusterroles", "clusterrolebindings")},
+                        "objects": {"/".join(k): o for k, o in STATE.objects.items()}})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0") or 0)

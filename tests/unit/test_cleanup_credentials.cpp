@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "common/kube/kubeconfig.h"
+#include "common/pki/certificate.h"
+#include "common/pki/issue.h"
 #include "scratch_dir.h"
 
 TEST_CASE("the RBAC manifest grants get, list, watch and delete on nodes to user kc-cleanup only") {
@@ -38,4 +43,52 @@ TEST_CASE("the credentials step refuses to run without the cluster CA, and write
   REQUIRE_FALSE(real.ok());
   CHECK(real.error().message().find("ca.crt") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "etc/kc/kc-cleanup.kubeconfig"));
+}
+
+TEST_CASE(
+    "the credentials step: check finds, apply issues for the configured identity, converges") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  auto ca = kc::pki::issue_ca({"kubernetes", {}}, std::chrono::hours(24 * 3650));
+  REQUIRE(ca.ok());
+  dir.write("etc/kubernetes/pki/ca.crt", ca->certificate.pem());
+  dir.write("etc/kubernetes/pki/ca.key", ca->key.pem()->reveal());
+  kc::cleanup::CredentialsOptions options;
+  options.server = "https://10.0.0.1:6443";
+  options.user = "system:node:ip-10-0-0-1";
+  options.groups = {"system:nodes"};
+  auto step = kc::cleanup::make_client_credentials_step(options);
+
+  auto found = step->check(kc::StepContext(host, false));
+  REQUIRE_MESSAGE(found.ok(), found.error().message());
+  REQUIRE(found->changes.size() == 1);
+  CHECK(found->changes[0].describe(false) ==
+        "issue a new certificate for system:node:ip-10-0-0-1 in /etc/kc/kc-cleanup.kubeconfig "
+        "(none yet)");
+  CHECK_FALSE(std::filesystem::exists(dir / "etc/kc"));  // check() touches nothing
+  REQUIRE(step->apply(kc::StepContext(host, false), found->changes).ok());
+  CHECK(found->changes[0].detail == "(valid 365 days; none yet)");
+
+  auto written = kc::load_kubeconfig(host, options.kubeconfig);
+  REQUIRE(written.ok());
+  CHECK(written->server == "https://10.0.0.1:6443");
+  auto cert = kc::pki::Certificate::parse(written->client_cert_pem);
+  REQUIRE(cert.ok());
+  CHECK(cert->subject() == "CN=system:node:ip-10-0-0-1,O=system:nodes");
+  CHECK(kc::pki::check_issued_by(*cert, ca->certificate).ok());
+  auto key = kc::pki::PrivateKey::parse(written->client_key_pem);
+  REQUIRE(key.ok());
+  CHECK(kc::pki::check_key_pair(*cert, *key).ok());
+
+  auto again = step->check(kc::StepContext(host, false));
+  REQUIRE(again.ok());
+  CHECK(again->changes.empty());
+  CHECK(again->subject == "/etc/kc/kc-cleanup.kubeconfig");
+
+  // Another identity wanted: the certificate is for another user.
+  options.groups.clear();
+  auto other = kc::cleanup::make_client_credentials_step(options)->check(kc::StepContext(host));
+  REQUIRE(other.ok());
+  REQUIRE(other->changes.size() == 1);
+  CHECK(other->changes[0].detail == "(the existing certificate is for another user)");
 }

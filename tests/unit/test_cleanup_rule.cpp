@@ -2,9 +2,9 @@
 
 #include <doctest/doctest.h>
 
+using kc::cleanup::NodeInfo;
+using kc::cleanup::ReadyStatus;
 using kc::cleanup::Verdict;
-using kc::kube::NodeInfo;
-using kc::kube::ReadyStatus;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,9 +1,10 @@
-// Kubernetes Node objects as kc needs them: a compact record of the few fields the cleanup rule
-// reads, extracted from NodeList pages and watch events with a SAX parser, so memory follows the
-// number of nodes and not the size of their JSON (a real Node is about 8 KB, mostly
+// Kubernetes Node objects as kc-cleanup needs them: a compact record of the few fields the cleanup
+// rule reads, extracted from NodeList pages and watch events with a SAX parser, so memory follows
+// the number of nodes and not the size of their JSON (a real Node is about 8 KB, mostly
 // status.images, none of which is kept).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -12,8 +13,9 @@
 #include <vector>
 
 #include "common/core/error.h"
+#include "common/kube/kube_client.h"
 
-namespace kc::kube {
+namespace kc::cleanup {
 
 inline constexpr std::string_view kTaintToBeDeleted = "ToBeDeletedByClusterAutoscaler";
 inline constexpr std::string_view kTaintUnreachable = "node.kubernetes.io/unreachable";
@@ -57,18 +59,19 @@ Result<WatchEvent> parse_watch_event(std::string_view json);
 // ("2026-11-28T23:00:00Z", also with fractional seconds or a numeric offset).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
-// Splits a byte stream into newline-terminated lines, each at most max_line bytes.
-class LineSplitter {
- public:
-  explicit LineSplitter(size_t max_line) : max_line_(max_line) {}
-  // Calls on_line for every complete line (without the newline); stops and returns an error
-  // when a line grows beyond max_line or on_line fails.
-  Status feed(std::string_view data, const std::function<Status(std::string_view)>& on_line);
-  size_t buffered() const { return partial_.size(); }
+// All Nodes, page by page (limit per page); pages are parsed as they arrive and only the compact
+// records are kept.
+Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::Tick& tick);
 
- private:
-  size_t max_line_;
-  std::string partial_;
-};
+// Watches Nodes from resource_version, calling on_event for each event (false stops the watch);
+// an ERROR event with code 410 ends it as WatchEnd::gone.
+Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& resource_version,
+                                   int timeout_seconds, std::chrono::seconds stall_timeout,
+                                   const std::function<bool(WatchEvent&)>& on_event,
+                                   const kube::Tick& tick);
 
-}  // namespace kc::kube
+// Deletes Node `name` if it still has `uid`.
+Result<kube::DeleteResult> delete_node(kube::Client& client, const std::string& name,
+                                       const std::string& uid, const kube::Tick& tick);
+
+}  // namespace kc::cleanup

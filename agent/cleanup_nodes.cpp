@@ -1,10 +1,10 @@
-#include "common/kube/kube_nodes.h"
+#include "agent/cleanup_nodes.h"
 
 #include <nlohmann/json.hpp>
 
 #include <ctime>
 
-namespace kc::kube {
+namespace kc::cleanup {
 namespace {
 
 using nlohmann::json;
@@ -289,36 +289,49 @@ std::optional<int64_t> parse_rfc3339(std::string_view s) {
   return static_cast<int64_t>(timegm(&tm)) - offset;
 }
 
-Status LineSplitter::feed(std::string_view data,
-                          const std::function<Status(std::string_view)>& on_line) {
-  while (!data.empty()) {
-    const size_t nl = data.find('\n');
-    if (nl == std::string_view::npos) {
-      if (partial_.size() + data.size() > max_line_) {
-        partial_.clear();
-        return Error{"read watch stream", "",
-                     "a line longer than " + std::to_string(max_line_) + " bytes", ""};
-      }
-      partial_.append(data);
-      return {};
-    }
-    std::string_view line = data.substr(0, nl);
-    data.remove_prefix(nl + 1);
-    if (partial_.empty()) {
-      if (!line.empty()) KC_TRY(on_line(line));
-    } else {
-      if (partial_.size() + line.size() > max_line_) {
-        partial_.clear();
-        return Error{"read watch stream", "",
-                     "a line longer than " + std::to_string(max_line_) + " bytes", ""};
-      }
-      partial_.append(line);
-      std::string whole = std::move(partial_);
-      partial_.clear();
-      KC_TRY(on_line(whole));
-    }
-  }
-  return {};
+namespace {
+constexpr const char* kNodes = "/api/v1/nodes";
+}  // namespace
+
+Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::Tick& tick) {
+  NodeListPage all;
+  KC_TRY(client.list(
+      "list nodes", kNodes, limit,
+      [&](std::string& body) -> Result<std::string> {
+        auto page = parse_node_list(body);
+        if (!page) return std::move(page).error();
+        for (NodeInfo& n : page->items) all.items.push_back(std::move(n));
+        all.resource_version = std::move(page->resource_version);
+        return std::move(page->continue_token);
+      },
+      tick));
+  return all;
 }
 
-}  // namespace kc::kube
+Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& resource_version,
+                                   int timeout_seconds, std::chrono::seconds stall_timeout,
+                                   const std::function<bool(WatchEvent&)>& on_event,
+                                   const kube::Tick& tick) {
+  return client.watch(
+      "watch nodes", kNodes, resource_version, timeout_seconds, stall_timeout,
+      [&](std::string_view line) -> Result<kube::EventVerdict> {
+        auto event = parse_watch_event(line);
+        if (!event) return std::move(event).error();
+        if (event->type == WatchEvent::Type::error) {
+          if (event->error_code == 410) return kube::EventVerdict::gone;
+          return Error{
+              "read watch event", "",
+              "ERROR event " + std::to_string(event->error_code) + ": " + event->error_message, ""};
+        }
+        return on_event(*event) ? kube::EventVerdict::more : kube::EventVerdict::stop;
+      },
+      tick);
+}
+
+Result<kube::DeleteResult> delete_node(kube::Client& client, const std::string& name,
+                                       const std::string& uid, const kube::Tick& tick) {
+  return client.delete_object("delete node", std::string(kNodes) + "/" + kube::path_segment(name),
+                              uid, tick);
+}
+
+}  // namespace kc::cleanup

@@ -1,11 +1,11 @@
-#include "common/kube/kube_nodes.h"
+#include "agent/cleanup_nodes.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using kc::kube::ReadyStatus;
-using kc::kube::WatchEvent;
+using kc::cleanup::ReadyStatus;
+using kc::cleanup::WatchEvent;
 
 namespace {
 
@@ -38,7 +38,7 @@ TEST_CASE("parse_node_list keeps only the fields the rule needs") {
       node_json("b", "True", "", R"(,"node-role.kubernetes.io/control-plane":"")") + "," +
       node_json("c", "False", R"({"key":"node.kubernetes.io/unreachable","effect":"NoSchedule"})") +
       "]}";
-  auto page = kc::kube::parse_node_list(list);
+  auto page = kc::cleanup::parse_node_list(list);
   REQUIRE(page.ok());
   CHECK(page->resource_version == "1234");
   CHECK(page->continue_token == "tok==");
@@ -51,7 +51,7 @@ TEST_CASE("parse_node_list keeps only the fields the rule needs") {
   CHECK_FALSE(a.control_plane);
   CHECK(a.ready == ReadyStatus::unknown);
   REQUIRE(a.ready_since.has_value());
-  CHECK(*a.ready_since == *kc::kube::parse_rfc3339("2026-11-28T23:10:00Z"));
+  CHECK(*a.ready_since == *kc::cleanup::parse_rfc3339("2026-11-28T23:10:00Z"));
   const auto& b = page->items[1];
   CHECK(b.control_plane);
   CHECK(b.ready == ReadyStatus::ready);
@@ -66,7 +66,7 @@ TEST_CASE("a label or annotation that merely looks like a taint or role does not
   const std::string node = node_json(
       "x", "Unknown", "",
       R"(,"ToBeDeletedByClusterAutoscaler":"true","role":"node-role.kubernetes.io/control-plane")");
-  auto page = kc::kube::parse_node_list(
+  auto page = kc::cleanup::parse_node_list(
       R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[)" + node + "]}");
   REQUIRE(page.ok());
   CHECK_FALSE(page->items[0].taint_to_be_deleted);
@@ -74,7 +74,7 @@ TEST_CASE("a label or annotation that merely looks like a taint or role does not
 }
 
 TEST_CASE("a Node without a Ready condition has ReadyStatus::missing") {
-  auto page = kc::kube::parse_node_list(
+  auto page = kc::cleanup::parse_node_list(
       R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"n","uid":"u"},"status":{}}]})");
   REQUIRE(page.ok());
   CHECK(page->items[0].ready == ReadyStatus::missing);
@@ -84,34 +84,34 @@ TEST_CASE("a Node without a Ready condition has ReadyStatus::missing") {
 TEST_CASE("parse_node_list rejects truncated, malformed and foreign documents") {
   const std::string good = R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[)" +
                            node_json("a", "True", "") + "]}";
-  CHECK(kc::kube::parse_node_list(good).ok());
-  CHECK_FALSE(kc::kube::parse_node_list(good.substr(0, good.size() / 2)).ok());
-  CHECK_FALSE(kc::kube::parse_node_list(good + "garbage").ok());
-  CHECK_FALSE(kc::kube::parse_node_list("").ok());
-  CHECK_FALSE(kc::kube::parse_node_list(R"({"kind":"Status","code":500})").ok());
-  CHECK_FALSE(kc::kube::parse_node_list(R"({"kind":"NodeList","items":[]})").ok());  // no RV
+  CHECK(kc::cleanup::parse_node_list(good).ok());
+  CHECK_FALSE(kc::cleanup::parse_node_list(good.substr(0, good.size() / 2)).ok());
+  CHECK_FALSE(kc::cleanup::parse_node_list(good + "garbage").ok());
+  CHECK_FALSE(kc::cleanup::parse_node_list("").ok());
+  CHECK_FALSE(kc::cleanup::parse_node_list(R"({"kind":"Status","code":500})").ok());
+  CHECK_FALSE(kc::cleanup::parse_node_list(R"({"kind":"NodeList","items":[]})").ok());  // no RV
   CHECK_FALSE(
-      kc::kube::parse_node_list(
+      kc::cleanup::parse_node_list(
           R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"n"}}]})")
           .ok());  // no uid
 }
 
 TEST_CASE("parse_watch_event: node events, bookmarks and 410 errors") {
-  auto modified = kc::kube::parse_watch_event(R"({"type":"MODIFIED","object":)" +
-                                              node_json("a", "Unknown", kBothTaints) + "}");
+  auto modified = kc::cleanup::parse_watch_event(R"({"type":"MODIFIED","object":)" +
+                                                 node_json("a", "Unknown", kBothTaints) + "}");
   REQUIRE(modified.ok());
   CHECK(modified->type == WatchEvent::Type::modified);
   CHECK(modified->node.name == "a");
   CHECK(modified->node.taint_unreachable);
   CHECK(modified->resource_version == "42");
 
-  auto bookmark = kc::kube::parse_watch_event(
+  auto bookmark = kc::cleanup::parse_watch_event(
       R"({"type":"BOOKMARK","object":{"kind":"Node","apiVersion":"v1","metadata":{"resourceVersion":"99","annotations":{"k8s.io/initial-events-end":"true"}}}})");
   REQUIRE(bookmark.ok());
   CHECK(bookmark->type == WatchEvent::Type::bookmark);
   CHECK(bookmark->resource_version == "99");
 
-  auto gone = kc::kube::parse_watch_event(
+  auto gone = kc::cleanup::parse_watch_event(
       R"({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 of 5","reason":"Expired","code":410
 }
 })");
@@ -121,43 +121,20 @@ TEST_CASE("parse_watch_event: node events, bookmarks and 410 errors") {
   CHECK(gone->error_message.find("too old") != std::string::npos);
 
   CHECK_FALSE(
-      kc::kube::parse_watch_event(R"({"type":"MODIFIED","object":{"kind":"Node",,}})").ok());
-  CHECK_FALSE(kc::kube::parse_watch_event(R"({"type":"EXPLODED","object":)" +
-                                          node_json("a", "True", "") + "}")
+      kc::cleanup::parse_watch_event(R"({"type":"MODIFIED","object":{"kind":"Node",,}})").ok());
+  CHECK_FALSE(kc::cleanup::parse_watch_event(R"({"type":"EXPLODED","object":)" +
+                                             node_json("a", "True", "") + "}")
                   .ok());
-  CHECK_FALSE(kc::kube::parse_watch_event(R"({"type":"ADDED"})").ok());
+  CHECK_FALSE(kc::cleanup::parse_watch_event(R"({"type":"ADDED"})").ok());
 }
 
 TEST_CASE("parse_rfc3339") {
-  CHECK(kc::kube::parse_rfc3339("1970-01-01T00:00:00Z") == 0);
-  CHECK(kc::kube::parse_rfc3339("2026-11-28T23:10:00Z") == 1795907400);
-  CHECK(kc::kube::parse_rfc3339("2026-11-28T23:10:00.123456Z") == 1795907400);
-  CHECK(kc::kube::parse_rfc3339("2026-11-29T01:10:00+02:00") == 1795907400);
-  CHECK_FALSE(kc::kube::parse_rfc3339("").has_value());
-  CHECK_FALSE(kc::kube::parse_rfc3339("2026-11-28 23:10:00").has_value());
-  CHECK_FALSE(kc::kube::parse_rfc3339("2026-13-28T23:10:00Z").has_value());
-  CHECK_FALSE(kc::kube::parse_rfc3339("2026-11-28T23:10:00Zjunk").has_value());
-}
-
-TEST_CASE("LineSplitter reassembles lines split across chunks and bounds their size") {
-  kc::kube::LineSplitter splitter(16);
-  std::vector<std::string> lines;
-  auto collect = [&](std::string_view l) -> kc::Status {
-    lines.emplace_back(l);
-    return {};
-  };
-  REQUIRE(splitter.feed("ab", collect).ok());
-  REQUIRE(splitter.feed("c\nde\n\nf", collect).ok());
-  CHECK(lines == std::vector<std::string>{"abc", "de"});
-  CHECK(splitter.buffered() == 1);
-  REQUIRE(splitter.feed("g\n", collect).ok());
-  CHECK(lines.back() == "fg");
-  CHECK_FALSE(splitter.feed(std::string(17, 'x'), collect).ok());
-  kc::kube::LineSplitter failing(100);
-  CHECK_FALSE(failing
-                  .feed("a\n",
-                        [](std::string_view) -> kc::Status {
-                          return kc::Error{"x", "", "y", ""};
-                        })
-                  .ok());
+  CHECK(kc::cleanup::parse_rfc3339("1970-01-01T00:00:00Z") == 0);
+  CHECK(kc::cleanup::parse_rfc3339("2026-11-28T23:10:00Z") == 1795907400);
+  CHECK(kc::cleanup::parse_rfc3339("2026-11-28T23:10:00.123456Z") == 1795907400);
+  CHECK(kc::cleanup::parse_rfc3339("2026-11-29T01:10:00+02:00") == 1795907400);
+  CHECK_FALSE(kc::cleanup::parse_rfc3339("").has_value());
+  CHECK_FALSE(kc::cleanup::parse_rfc3339("2026-11-28 23:10:00").has_value());
+  CHECK_FALSE(kc::cleanup::parse_rfc3339("2026-13-28T23:10:00Z").has_value());
+  CHECK_FALSE(kc::cleanup::parse_rfc3339("2026-11-28T23:10:00Zjunk").has_value());
 }
