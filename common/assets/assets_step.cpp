@@ -1,9 +1,6 @@
 #include "common/assets/assets_step.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,17 +16,27 @@
 #include "common/assets/catalog.h"
 #include "common/assets/progress.h"
 #include "common/assets/tar_extract.h"
-#include "common/core/fd.h"
 #include "common/core/platform.h"
-#include "common/core/sha256.h"
 #include "common/core/version.h"
 #include "common/net/downloader.h"
 
 namespace kc {
+
+// What check() observed, kept for apply(): the same plan, not a second look.
+struct AssetsStep::Observed {
+  std::vector<Artifact> artifacts;              // in catalog order
+  std::map<std::string, std::string> expected;  // name -> digest
+  AssetState state;
+  std::vector<const Artifact*> to_install, in_place;
+  std::vector<std::string> refreshed;  // records brought up to date (re-verified, adopted)
+};
+
 namespace {
 
-namespace fs = std::filesystem;
 constexpr mode_t kMode = 0755;
+
+// Change::item: what a change is about.
+enum Item : std::size_t { kLeftover, kInstall, kRecord };
 
 Result<Catalog> load_catalog(const AssetOptions& options) {
   if (options.catalog_file.empty()) return builtin_catalog();
@@ -48,93 +55,92 @@ std::string host_join(std::string_view dir, std::string_view name) {
   return out + std::string(name);
 }
 
-// Removes temporary files a killed kc left in a destination directory (we hold the lock).
-void remove_stale_temporaries(const fs::path& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name(e->d_name);
-    if (name.size() > 1 && name[0] == '.' && name.find(".kc-tmp-") != std::string_view::npos) {
-      spdlog::debug("removing {} left by an interrupted run", (dir / name).string());
-      ::unlinkat(::dirfd(d), e->d_name, 0);
-    }
-  }
-  ::closedir(d);
+DownloadOptions download_options(const AssetOptions& options) {
+  DownloadOptions download;
+  if (!options.ca_file.empty()) download.tls.ca_file = options.ca_file;
+  download.max_connections = options.max_connections;
+  download.retries = options.retries;
+  download.stall_seconds = options.stall_timeout;
+  return download;
 }
 
 // True if every recorded file is still what was installed. Files whose stat changed are hashed;
-// a match refreshes the record (dirty = true).
-bool still_installed(const Host& host, InstalledArtifact& record, bool verify_all, bool& dirty) {
+// a match refreshes the record (refreshed = true).
+Result<bool> still_installed(const StepContext& context, InstalledArtifact& record, bool verify_all,
+                             bool& refreshed) {
+  const Host& host = context.host;
   for (auto& f : record.files) {
-    const fs::path p = host.path(f.path);
-    struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0) return false;
-    if (!verify_all && stat_matches(f, st)) continue;
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != kMode) return false;
-    auto digest = sha256_file(p);
-    if (!digest || *digest != f.sha256) {
-      spdlog::warn("{} was changed since kc installed it; reinstalling it", f.path);
+    auto st = host.lstat(f.path);
+    if (!st) return std::move(st).error();
+    if (!*st) return false;
+    if (!verify_all && stat_matches(f, **st)) continue;
+    if (!S_ISREG((*st)->st_mode) || ((*st)->st_mode & 07777) != kMode) return false;
+    auto digest = host.sha256(f.path);
+    if (!digest) return std::move(digest).error();
+    if (!*digest || **digest != f.sha256) {
+      context.warn(f.path + " was changed since kc installed it");
       return false;
     }
-    record_stat(f, st);
-    dirty = true;
+    InstalledFile before = f;
+    record_stat(f, **st);
+    if (before.inode != f.inode || before.size != f.size || before.mtime_ns != f.mtime_ns ||
+        before.ctime_ns != f.ctime_ns) {
+      refreshed = true;
+    }
   }
   return !record.files.empty();
 }
 
 // A binary already at its final path with the expected digest (a run killed after the rename
 // and before the state was written) is recorded instead of downloaded again.
-std::optional<InstalledArtifact> adopt_binary(const Host& host, const Artifact& a,
-                                              const std::string& expected) {
+Result<std::optional<InstalledArtifact>> adopt_binary(const Host& host, const Artifact& a,
+                                                      const std::string& expected) {
   const std::string host_path = host_join(a.destination, a.name);
-  const fs::path p = host.path(host_path);
-  struct stat st {};
-  if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != kMode) {
-    return std::nullopt;
+  auto st = host.lstat(host_path);
+  if (!st) return std::move(st).error();
+  if (!*st || !S_ISREG((*st)->st_mode) || ((*st)->st_mode & 07777) != kMode) {
+    return std::optional<InstalledArtifact>();
   }
-  auto digest = sha256_file(p);
-  if (!digest || *digest != expected) return std::nullopt;
-  InstalledFile file{host_path, *digest, 0, 0, 0, 0};
-  record_stat(file, st);
-  return InstalledArtifact{a.url, expected, {file}};
+  auto digest = host.sha256(host_path);
+  if (!digest) return std::move(digest).error();
+  if (!*digest || **digest != expected) return std::optional<InstalledArtifact>();
+  InstalledFile file{host_path, **digest, 0, 0, 0, 0};
+  record_stat(file, **st);
+  return std::optional<InstalledArtifact>(InstalledArtifact{a.url, expected, {file}});
 }
 
-Result<InstalledArtifact> install_binary(const Host& host, const Artifact& a,
+Error install_error(Error e, const Artifact& a) {
+  e.what = "install " + a.name + ": " + e.what;
+  e.hint = "nothing was installed for " + a.name;
+  return e;
+}
+
+Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
                                          const DownloadedFile& download) {
-  const std::string host_path = host_join(a.destination, a.name);
-  const fs::path final_path = host.path(host_path);
-  const auto fail = [&](const std::string& step) {
-    Error e = errno_error(step, download.temp_path.string());
-    e.what = "install " + a.name + ": " + e.what;
-    e.hint = "nothing was installed for " + a.name;
-    return e;
-  };
-  UniqueFd fd(::open(download.temp_path.c_str(), O_RDWR | O_CLOEXEC));
-  if (!fd) return fail("open");
-  if (::fchmod(fd.get(), kMode) != 0) return fail("chmod");
-  if (::fsync(fd.get()) != 0) return fail("fsync");
-  if (::rename(download.temp_path.c_str(), final_path.c_str()) != 0)
-    return fail("rename into place");
-  KC_TRY(fsync_dir(final_path.parent_path()));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return fail("stat");
-  InstalledFile file{host_path, download.sha256, 0, 0, 0, 0};
-  record_stat(file, st);
+  if (auto committed = staged.commit(kMode); !committed) {
+    return install_error(std::move(committed).error(), a);
+  }
+  auto st = staged.stat();
+  if (!st) return std::move(st).error();
+  InstalledFile file{staged.host_path(), download.sha256, 0, 0, 0, 0};
+  record_stat(file, *st);
   return InstalledArtifact{a.url, download.sha256, {file}};
 }
 
 Result<InstalledArtifact> install_tarball(const Host& host, const Artifact& a,
+                                          const StagedFile& download_file,
                                           const DownloadedFile& download) {
-  auto staged = stage_tarball(download.temp_path, host.path(a.destination), kMode, a.name);
+  auto staged = stage_tarball(host, download_file.fd(), a.destination, a.name, a.url);
   if (!staged) return std::move(staged).error();
-  KC_TRY(staged->commit());
+  KC_TRY(staged->commit(kMode));
   InstalledArtifact record{a.url, download.sha256, {}};
-  for (const auto& f : staged->files()) {
-    if (f.symlink) continue;
-    struct stat st {};
-    if (::lstat(f.final_path.c_str(), &st) != 0) return errno_error("stat", f.final_path);
-    InstalledFile file{host_join(a.destination, f.rel_path), f.sha256, 0, 0, 0, 0};
-    record_stat(file, st);
+  for (const auto& e : staged->entries()) {
+    if (e.symlink) continue;
+    auto st = host.lstat(e.host_path);
+    if (!st) return std::move(st).error();
+    if (!*st) return Error{"stat", host.path(e.host_path).string(), "missing after install", ""};
+    InstalledFile file{e.host_path, e.sha256, 0, 0, 0, 0};
+    record_stat(file, **st);
     record.files.push_back(std::move(file));
   }
   return record;
@@ -143,6 +149,12 @@ Result<InstalledArtifact> install_tarball(const Host& host, const Artifact& a,
 std::string names(const std::vector<const Artifact*>& list) {
   std::string out;
   for (const Artifact* a : list) out += (out.empty() ? "" : ", ") + a->name + " " + a->version;
+  return out;
+}
+
+std::string join(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& s : list) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
 
@@ -155,6 +167,9 @@ AssetOptions default_asset_options() {
   return o;
 }
 
+AssetsStep::AssetsStep(AssetOptions options) : options_(std::move(options)) {}
+AssetsStep::~AssetsStep() = default;
+
 std::string AssetsStep::describe() const {
   return fmt::format(
       "install kubeadm, kubelet and kubectl {} ({}), crictl and the CNI plugins to "
@@ -162,48 +177,38 @@ std::string AssetsStep::describe() const {
       options_.kubernetes_version, options_.arch, paths::opt_bin, paths::cni_bin);
 }
 
-Result<Outcome> AssetsStep::run(const StepContext& context) {
+Result<Findings> AssetsStep::check(const StepContext& context) {
   const Host& host = context.host;
-  const auto started = std::chrono::steady_clock::now();
+  auto seen = std::make_unique<Observed>();
   auto catalog = load_catalog(options_);
   if (!catalog) return std::move(catalog).error();
   auto artifacts = resolve(*catalog, {options_.kubernetes_version, options_.arch, options_.mirror,
                                       options_.allow_unpinned});
   if (!artifacts) return std::move(artifacts).error();
+  seen->artifacts = std::move(*artifacts);
 
-  DownloadOptions download;
-  if (!options_.ca_file.empty()) download.tls.ca_file = options_.ca_file;
-  download.max_connections = options_.max_connections;
-  download.retries = options_.retries;
-  download.stall_seconds = options_.stall_timeout;
-
-  AssetState state;
   auto state_text = host.read_file(kAssetStatePath);
   if (!state_text) return std::move(state_text).error();
   if (*state_text) {
     auto parsed = parse_asset_state(**state_text);
     if (parsed) {
-      state = std::move(*parsed);
+      seen->state = std::move(*parsed);
     } else {
-      spdlog::warn("{}", parsed.error().message());
+      context.warn(parsed.error().message());
     }
   }
 
-  std::map<std::string, std::string> expected;  // name -> digest
-  std::vector<const Artifact*> to_install, in_place;
-  bool dirty = false;
-  for (auto& a : *artifacts) {
+  const DownloadOptions download = download_options(options_);
+  for (const Artifact& a : seen->artifacts) {
+    std::string& expected = seen->expected[a.name];
     if (a.sha256) {
-      expected[a.name] = *a.sha256;
-    } else if (context.dry_run) {
-      to_install.push_back(&a);
-      continue;
+      expected = *a.sha256;
     } else {
       const std::string digest_url = a.url + ".sha256";
-      spdlog::warn(
-          "{} {} ({}) has no pinned digest; verifying it against {}, which comes from "
-          "the same server and is a weaker check",
-          a.name, a.version, a.arch, digest_url);
+      context.warn(
+          fmt::format("{} {} ({}) has no pinned digest; verifying it against {}, which comes "
+                      "from the same server and is a weaker check",
+                      a.name, a.version, a.arch, digest_url));
       auto text = fetch_text(digest_url, download);
       if (!text) {
         Error e = std::move(text).error();
@@ -213,60 +218,102 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
       }
       auto digest = parse_sha256_file(*text, digest_url);
       if (!digest) return std::move(digest).error();
-      expected[a.name] = *digest;
+      expected = *digest;
     }
-    auto record = state.artifacts.find(a.name);
-    if (record != state.artifacts.end() && record->second.sha256 == expected[a.name] &&
-        still_installed(host, record->second, options_.verify_installed, dirty)) {
-      in_place.push_back(&a);
-      continue;
-    }
-    if (a.kind == ArtifactKind::binary) {
-      if (auto adopted = adopt_binary(host, a, expected[a.name])) {
-        state.artifacts[a.name] = std::move(*adopted);
-        dirty = true;
-        in_place.push_back(&a);
+    auto record = seen->state.artifacts.find(a.name);
+    if (record != seen->state.artifacts.end() && record->second.sha256 == expected) {
+      bool refreshed = false;
+      auto intact = still_installed(context, record->second, options_.verify_installed, refreshed);
+      if (!intact) return std::move(intact).error();
+      if (*intact) {
+        if (refreshed) seen->refreshed.push_back(a.name + " " + a.version);
+        seen->in_place.push_back(&a);
         continue;
       }
     }
-    to_install.push_back(&a);
+    if (a.kind == ArtifactKind::binary) {
+      auto adopted = adopt_binary(host, a, expected);
+      if (!adopted) return std::move(adopted).error();
+      if (*adopted) {
+        seen->state.artifacts[a.name] = std::move(**adopted);
+        seen->refreshed.push_back(a.name + " " + a.version);
+        seen->in_place.push_back(&a);
+        continue;
+      }
+    }
+    seen->to_install.push_back(&a);
   }
 
-  if (context.dry_run) {
-    if (to_install.empty()) {
-      return Outcome{false, fmt::format("up to date: {} in place", names(in_place))};
+  Findings findings{{}, names(seen->in_place)};
+  std::set<std::string> dirs;
+  for (const auto& a : seen->artifacts) dirs.insert(a.destination);
+  for (const auto& d : dirs) {
+    auto left = host.leftovers(d);
+    if (!left) return std::move(left).error();
+    for (const auto& f : *left) {
+      findings.changes.push_back({Verb::remove, f, "(left by an interrupted run)", kLeftover});
     }
-    std::string summary = fmt::format("would download, verify and install for Kubernetes {} ({}):",
-                                      options_.kubernetes_version, options_.arch);
-    for (const Artifact* a : to_install) {
-      summary += fmt::format("\n    {} {} ({}, {}) from {} to {}", a->name, a->version, a->arch,
-                             to_string(a->kind), a->url, a->destination);
-      summary += a->sha256 ? "" : " (verified against the upstream .sha256, a weaker check)";
-    }
-    if (!in_place.empty()) summary += "\n    already in place: " + names(in_place);
-    return Outcome{true, summary};
   }
+  if (!seen->to_install.empty()) {
+    std::string what = fmt::format("download, verify and install for Kubernetes {} ({}):",
+                                   options_.kubernetes_version, options_.arch);
+    for (const Artifact* a : seen->to_install) {
+      what += fmt::format("\n    {} {} ({}, {}) from {} to {}", a->name, a->version, a->arch,
+                          to_string(a->kind), a->url, a->destination);
+      what += a->sha256 ? "" : " (verified against the upstream .sha256, a weaker check)";
+    }
+    if (!seen->in_place.empty()) what += "\n    already in place: " + names(seen->in_place);
+    findings.changes.push_back({Verb::perform, what, "", kInstall});
+  } else if (!seen->refreshed.empty()) {
+    findings.changes.push_back({Verb::write, std::string(kAssetStatePath),
+                                "(recorded " + join(seen->refreshed) + ", found in place)",
+                                kRecord});
+  }
+  observed_ = std::move(seen);
+  return findings;
+}
+
+Status AssetsStep::apply(const StepContext& context, std::vector<Change>& changes) {
+  if (!observed_) return Error{"install assets", "", "apply() without check()", ""};
+  Observed& seen = *observed_;
+  const Host& host = context.host;
+  const auto started = std::chrono::steady_clock::now();
+  auto save_state = [&]() -> Status {
+    return host.replace_atomically(kAssetStatePath, to_json(seen.state), 0644);
+  };
+  Change* install = nullptr;
+  for (Change& change : changes) {
+    if (change.item == kLeftover) KC_TRY(host.remove(change.object));
+    if (change.item == kRecord) KC_TRY(save_state());
+    if (change.item == kInstall) install = &change;
+  }
+  if (install == nullptr) return {};
 
   std::set<std::string> dirs;
-  for (const auto& a : *artifacts) dirs.insert(a.destination);
-  for (const auto& d : dirs) {
-    KC_TRY(host.make_dirs(d));
-    remove_stale_temporaries(host.path(d));
-  }
-  auto save_state = [&]() -> Status {
-    return host.write_file(kAssetStatePath, to_json(state), 0644);
-  };
-  if (to_install.empty()) {
-    if (dirty) KC_TRY(save_state());
-    return Outcome{false, fmt::format("up to date: {} in place", names(in_place))};
-  }
+  for (const auto& a : seen.artifacts) dirs.insert(a.destination);
+  for (const auto& d : dirs) KC_TRY(host.make_dirs(d));
 
+  const std::vector<const Artifact*>& to_install = seen.to_install;
+  // Each download goes into a file staged beside its final path: a binary is committed there,
+  // a tarball's staged download is read back by the extractor and then discarded.
+  std::vector<StagedFile> staged(to_install.size());
   std::vector<DownloadRequest> requests;
-  for (const Artifact* a : to_install) {
-    const bool binary = a->kind == ArtifactKind::binary;
-    requests.push_back(DownloadRequest{a->name, a->url, expected[a->name],
-                                       host.path(a->destination), binary, !binary});
+  for (size_t i = 0; i < to_install.size(); ++i) {
+    const Artifact& a = *to_install[i];
+    const std::string host_path = host_join(a.destination, a.name);
+    auto file = host.stage(host_path);
+    if (!file) {
+      Error e = std::move(file).error();
+      e.what = "download " + a.name + ": " + e.what;
+      e.hint = "nothing was installed for " + a.name;
+      return e;
+    }
+    staged[i] = std::move(*file);
+    const bool binary = a.kind == ArtifactKind::binary;
+    requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], staged[i].fd(),
+                                       host_path, binary, !binary});
   }
+  DownloadOptions download = download_options(options_);
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
   std::vector<Error> errors;
   uint64_t bytes = 0;
@@ -276,14 +323,15 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
   download.on_done = [&](size_t i, const Result<DownloadedFile>& result) {
     const Artifact& a = *to_install[i];
     if (!result) {
+      staged[i].discard();
       std::lock_guard<std::mutex> hold(mutex);
       errors.push_back(result.error());
       return;
     }
     const DownloadedFile& file = *result;
-    TempFileGuard guard(file.temp_path.string());
-    auto record = a.kind == ArtifactKind::binary ? install_binary(host, a, file)
-                                                 : install_tarball(host, a, file);
+    auto record = a.kind == ArtifactKind::binary ? install_binary(a, staged[i], file)
+                                                 : install_tarball(host, a, staged[i], file);
+    staged[i].discard();
     std::lock_guard<std::mutex> hold(mutex);
     bytes += file.bytes;
     connections += file.connections;
@@ -291,14 +339,14 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
       errors.push_back(record.error());
       return;
     }
-    state.artifacts[a.name] = std::move(*record);
+    seen.state.artifacts[a.name] = std::move(*record);
     if (auto saved = save_state(); !saved) errors.push_back(saved.error());
     installed.push_back(&a);
   };
-  download.progress = make_progress_display(::isatty(STDERR_FILENO) == 1);
-  spdlog::info("downloading {}", names(to_install));
+  if (options_.progress) download.progress = make_progress_display(::isatty(STDERR_FILENO) == 1);
+  context.info("downloading " + names(to_install));
   download_all(requests, download);
-  if (dirty) {
+  if (!seen.refreshed.empty() && installed.empty()) {
     if (auto saved = save_state(); !saved) errors.push_back(saved.error());
   }
   // Artifacts point into one vector, in catalog order.
@@ -307,16 +355,17 @@ Result<Outcome> AssetsStep::run(const StepContext& context) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!errors.empty()) {
-    for (const auto& e : errors) spdlog::error("{}", e.message());
     std::string failed;
     for (const auto& e : errors) failed += (failed.empty() ? "" : "; ") + e.message();
     return Error{"install assets", "", failed,
                  installed.empty() ? "" : "installed: " + names(installed)};
   }
-  std::string summary = fmt::format("installed {} ({} in {:.1f} s, {} transfer(s))",
-                                    names(installed), format_bytes(bytes), seconds, connections);
-  if (!in_place.empty()) summary += "; already in place: " + names(in_place);
-  return Outcome{true, summary};
+  // The plan said where each artifact comes from; the report says what was installed.
+  std::string detail =
+      fmt::format("({} in {:.1f} s, {} transfer(s))", format_bytes(bytes), seconds, connections);
+  if (!seen.in_place.empty()) detail += "; already in place: " + names(seen.in_place);
+  *install = Change{Verb::install, names(installed), detail, kInstall};
+  return {};
 }
 
 }  // namespace kc

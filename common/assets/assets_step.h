@@ -1,39 +1,51 @@
 // The assets step: puts verified kubeadm, kubelet, kubectl, crictl and the CNI plugins on the
-// host (see common/catalog.h for what and common/downloader.h for how), recording what it
-// installed in /var/lib/kc/assets.json (common/asset_state.h) so that a re-run with everything
-// in place changes nothing and downloads nothing.
+// host (see common/assets/catalog.h for what and common/net/downloader.h for how), recording what
+// it installed in /var/lib/kc/assets.json (common/assets/asset_state.h) so that a re-run with
+// everything in place changes nothing and downloads nothing.
+//
+// check() observes: it reads the state file, stats (and where needed hashes) the installed files
+// and lists temporary files an interrupted run left, all through the host seam; for versions
+// without a pinned digest it fetches the published one. apply() downloads into files staged
+// beside their final paths and commits each one as soon as it is verified.
 #pragma once
 
+#include <memory>
 #include <string>
 
-#include "common/core/transitional_step.h"
+#include "common/core/plan.h"
 
 namespace kc {
 
 struct AssetOptions {
   std::string kubernetes_version;  // MAJOR.MINOR.PATCH; default_asset_options() fills these two
   std::string arch;                // "amd64" or "arm64"
-  std::string catalog_file;        // empty: the built-in catalog
+  std::string catalog_file;        // empty: the built-in catalog (a file of the operator's)
   std::string mirror;
-  std::string ca_file;
+  std::string ca_file;  // a file of the operator's
   bool allow_unpinned = false;
   bool verify_installed = false;  // hash every installed file instead of trusting its stat
   int max_connections = 12;
   int retries = 5;
   int stall_timeout = 30;  // seconds below 1 kB/s before a transfer is retried
+  bool progress = true;    // a progress display on stderr (a bar on a terminal)
 };
 
 // The build's default Kubernetes version and this machine's architecture.
 AssetOptions default_asset_options();
 
-class AssetsStep final : public TransitionalStep {
+class AssetsStep final : public Step {
  public:
-  explicit AssetsStep(AssetOptions options) : options_(std::move(options)) {}
+  explicit AssetsStep(AssetOptions options);
+  ~AssetsStep() override;
   std::string describe() const override;
-  Result<Outcome> run(const StepContext& context) override;
+  Result<Findings> check(const StepContext& context) override;
+  Status apply(const StepContext& context, std::vector<Change>& changes) override;
+
+  struct Observed;  // what check() found, for apply()
 
  private:
   AssetOptions options_;
+  std::unique_ptr<Observed> observed_;
 };
 
 }  // namespace kc

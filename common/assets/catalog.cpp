@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <stdexcept>
 
 #include "common/core/platform.h"
 #include "common/core/sha256.h"
@@ -124,11 +125,14 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
   return catalog;
 }
 
+Catalog parse_builtin_catalog(std::string_view json) {
+  auto parsed = parse_catalog(json, "built-in catalog");
+  if (!parsed) throw std::logic_error("kc's " + parsed.error().message() + " (a bug in kc)");
+  return std::move(*parsed);
+}
+
 const Catalog& builtin_catalog() {
-  static const Catalog catalog = [] {
-    auto parsed = parse_catalog(kBuiltinCatalogJson, "built-in catalog");
-    return parsed ? std::move(*parsed) : Catalog{};
-  }();
+  static const Catalog catalog = parse_builtin_catalog(kBuiltinCatalogJson);
   return catalog;
 }
 

@@ -72,7 +72,12 @@ struct ResolveOptions {
 };
 
 Result<Catalog> parse_catalog(std::string_view json, std::string_view source);
+// The built-in catalog, parsed once. It is part of the program: if it does not parse (or is
+// empty) that is a bug in kc, and this throws std::logic_error instead of returning an empty
+// catalog that would install nothing.
 const Catalog& builtin_catalog();
+// What builtin_catalog() does with the embedded text (exposed so a test can feed it a broken one).
+Catalog parse_builtin_catalog(std::string_view json);
 
 // The artifacts to install for a version and architecture.
 Result<std::vector<Artifact>> resolve(const Catalog& catalog, const ResolveOptions& options);

@@ -11,7 +11,6 @@
 #include <memory>
 #include <set>
 
-#include "common/core/fd.h"
 #include "common/core/sha256.h"
 
 namespace kc {
@@ -39,8 +38,8 @@ std::string join(const std::vector<std::string>& parts) {
   return out;
 }
 
-Error unsafe(const std::string& label, const fs::path& tarball, const std::string& why) {
-  return Error{"extract " + label, tarball.string(), why, "nothing was installed for " + label};
+Error unsafe(const std::string& label, const std::string& source, const std::string& why) {
+  return Error{"extract " + label, source, why, "nothing was installed for " + label};
 }
 
 }  // namespace
@@ -73,169 +72,137 @@ bool link_stays_inside(std::string_view link, std::string_view target) {
   return true;
 }
 
-StagedExtraction::~StagedExtraction() {
-  for (const auto& f : files_) {
-    if (!f.temp_path.empty()) ::unlink(f.temp_path.c_str());
+Status StagedExtraction::commit(mode_t mode) {
+  std::set<std::string> dirs;
+  for (auto& e : entries_) {
+    KC_TRY(e.file.commit(mode, /*sync_dir=*/false));
+    dirs.insert(fs::path(e.host_path).parent_path().string());
   }
-}
-
-Status StagedExtraction::commit() {
-  std::set<fs::path> dirs;
-  for (auto& f : files_) {
-    if (::rename(f.temp_path.c_str(), f.final_path.c_str()) != 0) {
-      return errno_error("rename into place", f.final_path);
-    }
-    f.temp_path.clear();
-    dirs.insert(fs::path(f.final_path).parent_path());
-  }
-  for (const auto& d : dirs) KC_TRY(fsync_dir(d));
+  for (const auto& d : dirs) KC_TRY(host_->sync_dir(d));
   return {};
 }
 
-Result<StagedExtraction> stage_tarball(const fs::path& tarball, const fs::path& dest, mode_t mode,
-                                       const std::string& label) {
+Result<StagedExtraction> stage_tarball(const Host& host, int tarball_fd, const std::string& dest,
+                                       const std::string& label, const std::string& source) {
+  const auto refuse = [&](const std::string& why) { return unsafe(label, source, why); };
+  if (::lseek(tarball_fd, 0, SEEK_SET) != 0) return errno_error("read " + label, source);
   std::unique_ptr<archive, decltype(&archive_read_free)> ar(archive_read_new(), archive_read_free);
   archive_read_support_filter_gzip(ar.get());
   archive_read_support_format_tar(ar.get());
-  if (archive_read_open_filename(ar.get(), tarball.c_str(), 1 << 16) != ARCHIVE_OK) {
-    return unsafe(label, tarball, archive_error_string(ar.get()));
+  if (archive_read_open_fd(ar.get(), tarball_fd, 1 << 16) != ARCHIVE_OK) {
+    return refuse(archive_error_string(ar.get()));
   }
-  StagedExtraction staged;
+  StagedExtraction staged(host);
   std::set<std::string> seen;
   archive_entry* entry = nullptr;
   for (;;) {
     int rc = archive_read_next_header(ar.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      return unsafe(label, tarball,
-                    std::string("not a valid .tar.gz: ") + archive_error_string(ar.get()));
+      return refuse(std::string("not a valid .tar.gz: ") + archive_error_string(ar.get()));
     }
     const char* raw = archive_entry_pathname(entry);
     const std::string name = raw ? raw : "";
     auto rel = safe_member_path(name);
-    if (!rel) return unsafe(label, tarball, "refused entry \"" + name + "\": " + rel.error().why);
-    const fs::path final_path = dest / *rel;
+    if (!rel) return refuse("refused entry \"" + name + "\": " + rel.error().why);
+    const std::string host_path = join({dest, *rel});
     const mode_t type = archive_entry_filetype(entry);
     const char* hardlink = archive_entry_hardlink(entry);
     if (rel->empty() || type == AE_IFDIR) {
-      if (!rel->empty()) {
-        std::error_code ec;
-        fs::create_directories(final_path, ec);
-        if (ec)
-          return unsafe(label, tarball,
-                        "cannot create " + final_path.string() + ": " + ec.message());
-      }
+      if (!rel->empty()) KC_TRY(host.make_dirs(host_path));
       continue;
     }
-    if (!seen.insert(*rel).second) {
-      return unsafe(label, tarball, "entry \"" + name + "\" appears twice");
-    }
+    if (!seen.insert(*rel).second) return refuse("entry \"" + name + "\" appears twice");
     // A parent that is a symlink could lead outside the destination.
-    for (fs::path p = final_path.parent_path();
-         p != dest && p.string().size() > dest.string().size(); p = p.parent_path()) {
-      struct stat st {};
-      if (::lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-        return unsafe(label, tarball, "refused entry \"" + name + "\": its directory is a symlink");
+    auto parts = split(*rel);
+    parts.pop_back();
+    std::string parent = dest;
+    for (const auto& part : parts) {
+      parent = join({parent, part});
+      auto st = host.lstat(parent);
+      if (!st) return std::move(st).error();
+      if (*st && S_ISLNK((*st)->st_mode)) {
+        return refuse("refused entry \"" + name + "\": its directory is a symlink");
       }
     }
-    if (rel->find('/') != std::string::npos) {
-      std::error_code ec;
-      fs::create_directories(final_path.parent_path(), ec);
-      if (ec) return unsafe(label, tarball, "cannot create " + final_path.parent_path().string());
-    }
-    StagedFile file;
-    file.rel_path = *rel;
-    file.final_path = final_path.string();
-    std::string tmpl =
-        (final_path.parent_path() / ("." + final_path.filename().string() + ".kc-tmp-XXXXXX"))
-            .string();
+    if (!parts.empty()) KC_TRY(host.make_dirs(parent));
+    StagedEntry e;
+    e.rel_path = *rel;
+    e.host_path = host_path;
     if (hardlink != nullptr) {
       auto target = safe_member_path(hardlink);
-      const StagedFile* source = nullptr;
+      const StagedEntry* origin = nullptr;
       if (target) {
-        for (const auto& f : staged.files()) {
-          if (f.rel_path == *target && !f.symlink) source = &f;
+        for (const auto& f : staged.entries()) {
+          if (f.rel_path == *target && !f.symlink) origin = &f;
         }
       }
-      if (source == nullptr) {
-        return unsafe(label, tarball,
-                      "refused hard link \"" + name + "\" -> \"" + hardlink +
-                          "\": not a file earlier in the archive");
+      if (origin == nullptr) {
+        return refuse("refused hard link \"" + name + "\" -> \"" + hardlink +
+                      "\": not a file earlier in the archive");
       }
-      // Link the staged file under a temporary name of its own.
-      UniqueFd probe(::mkostemp(tmpl.data(), O_CLOEXEC));
-      if (!probe) return errno_error("create temporary file", tmpl);
-      ::unlink(tmpl.c_str());
-      if (::link(source->temp_path.c_str(), tmpl.c_str()) != 0) return errno_error("link", tmpl);
-      file.temp_path = tmpl;
-      file.sha256 = source->sha256;
-      staged.files().push_back(std::move(file));
+      auto file = host.stage_hardlink(host_path, origin->file);
+      if (!file) return std::move(file).error();
+      e.file = std::move(*file);
+      e.sha256 = origin->sha256;
+      staged.entries().push_back(std::move(e));
       continue;
     }
     if (type == AE_IFLNK) {
       const char* target = archive_entry_symlink(entry);
       if (target == nullptr || !link_stays_inside(*rel, target)) {
-        return unsafe(label, tarball,
-                      "refused symlink \"" + name + "\" -> \"" + (target ? target : "") +
-                          "\": it points outside " + dest.string());
+        return refuse("refused symlink \"" + name + "\" -> \"" + (target ? target : "") +
+                      "\": it points outside " + dest);
       }
-      UniqueFd probe(::mkostemp(tmpl.data(), O_CLOEXEC));
-      if (!probe) return errno_error("create temporary file", tmpl);
-      ::unlink(tmpl.c_str());
-      if (::symlink(target, tmpl.c_str()) != 0) return errno_error("symlink", tmpl);
-      file.temp_path = tmpl;
-      file.symlink = true;
-      staged.files().push_back(std::move(file));
+      auto file = host.stage_symlink(host_path, target);
+      if (!file) return std::move(file).error();
+      e.file = std::move(*file);
+      e.symlink = true;
+      staged.entries().push_back(std::move(e));
       continue;
     }
     if (type != AE_IFREG) {
-      return unsafe(label, tarball,
-                    "refused entry \"" + name + "\": not a file, directory or link");
+      return refuse("refused entry \"" + name + "\": not a file, directory or link");
     }
-    UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
-    if (!fd) return errno_error("create temporary file", tmpl);
-    file.temp_path = tmpl;
-    staged.files().push_back(file);
+    auto file = host.stage(host_path);
+    if (!file) return std::move(file).error();
+    const int fd = file->fd();
+    e.file = std::move(*file);
+    staged.entries().push_back(std::move(e));
     Sha256 hash;
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
     la_int64_t written = 0;
+    const auto write_at = [&](const char* p, size_t n, la_int64_t at) -> Status {
+      size_t done = 0;
+      while (done < n) {
+        ssize_t w = ::pwrite(fd, p + done, n - done, at + static_cast<la_int64_t>(done));
+        if (w < 0) {
+          if (errno == EINTR) continue;
+          return refuse("cannot write " + host_path + ": " + std::strerror(errno));
+        }
+        done += static_cast<size_t>(w);
+      }
+      return {};
+    };
     for (;;) {
       rc = archive_read_data_block(ar.get(), &block, &size, &offset);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-        return unsafe(label, tarball,
-                      "cannot read \"" + name + "\": " + archive_error_string(ar.get()));
+        return refuse("cannot read \"" + name + "\": " + archive_error_string(ar.get()));
       }
       if (offset > written) {  // a sparse hole: zeros
         std::string zeros(static_cast<size_t>(offset - written), '\0');
         hash.update(zeros);
-        if (::pwrite(fd.get(), zeros.data(), zeros.size(), written) !=
-            static_cast<ssize_t>(zeros.size())) {
-          return errno_error("write", tmpl);
-        }
+        KC_TRY(write_at(zeros.data(), zeros.size(), written));
         written = offset;
       }
-      const char* p = static_cast<const char*>(block);
-      size_t done = 0;
-      while (done < size) {
-        ssize_t n =
-            ::pwrite(fd.get(), p + done, size - done, written + static_cast<la_int64_t>(done));
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return unsafe(label, tarball, "cannot write " + tmpl + ": " + std::strerror(errno));
-        }
-        done += static_cast<size_t>(n);
-      }
+      KC_TRY(write_at(static_cast<const char*>(block), size, written));
       hash.update(block, size);
       written += static_cast<la_int64_t>(size);
     }
-    if (::fchmod(fd.get(), mode) != 0) return errno_error("chmod", tmpl);
-    if (::fsync(fd.get()) != 0) {
-      return unsafe(label, tarball, "cannot write " + tmpl + ": " + std::strerror(errno));
-    }
-    staged.files().back().sha256 = hash.hex_digest();
+    staged.entries().back().sha256 = hash.hex_digest();
   }
   return staged;
 }

@@ -1,19 +1,19 @@
-// Safe extraction of a .tar.gz into one directory, staged so that nothing appears at a final
-// path until every entry was read and checked. Only what kc needs from libarchive: the tar format
-// and the gzip filter (no archive_write_disk, which would pull in ACL and xattr libraries).
-// Absolute paths, ".." components and links pointing outside the destination are refused, and the
-// whole archive with them: a tarball with one bad entry installs nothing.
+// Safe extraction of a .tar.gz into one host directory, staged on the host seam (kc::Host) so
+// that nothing appears at a final path until every entry was read and checked. Only what kc needs
+// from libarchive: the tar format and the gzip filter (no archive_write_disk, which would pull in
+// ACL and xattr libraries). Absolute paths, ".." components and links pointing outside the
+// destination are refused, and the whole archive with them: a tarball with one bad entry installs
+// nothing.
 #pragma once
 
 #include <sys/types.h>
 
-#include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/core/error.h"
+#include "common/core/host.h"
 
 namespace kc {
 
@@ -24,39 +24,35 @@ Result<std::string> safe_member_path(std::string_view name);
 // True if a symlink at member path `link` with target `target` stays inside the destination.
 bool link_stays_inside(std::string_view link, std::string_view target);
 
-struct StagedFile {
-  std::string rel_path;    // "bridge", "sub/x"
-  std::string temp_path;   // absolute path of the staged temporary file
-  std::string final_path;  // absolute path it is renamed to
-  std::string sha256;      // of the content (empty for symlinks)
+// One entry staged beside its final path on the host.
+struct StagedEntry {
+  std::string rel_path;   // "bridge", "sub/x"
+  std::string host_path;  // "/opt/cni/bin/bridge"
+  std::string sha256;     // of the content (empty for symlinks)
   bool symlink = false;
+  StagedFile file;
 };
 
 // Files extracted to temporary names beside their final paths. Uncommitted files are removed
 // when this goes out of scope.
 class StagedExtraction {
  public:
-  StagedExtraction() = default;
-  StagedExtraction(StagedExtraction&& other) noexcept : files_(std::move(other.files_)) {
-    other.files_.clear();
-  }
-  StagedExtraction& operator=(StagedExtraction&&) = delete;
-  StagedExtraction(const StagedExtraction&) = delete;
-  ~StagedExtraction();
+  explicit StagedExtraction(const Host& host) : host_(&host) {}
 
-  const std::vector<StagedFile>& files() const { return files_; }
-  std::vector<StagedFile>& files() { return files_; }
-  // Renames every staged file into place and fsyncs the directories.
-  Status commit();
+  const std::vector<StagedEntry>& entries() const { return entries_; }
+  std::vector<StagedEntry>& entries() { return entries_; }
+  // Renames every staged file into place (regular files get `mode`) and fsyncs the directories.
+  Status commit(mode_t mode);
 
  private:
-  std::vector<StagedFile> files_;
+  const Host* host_;
+  std::vector<StagedEntry> entries_;
 };
 
-// Reads tarball (gzip-compressed tar) and stages its regular files (mode `mode`), symlinks and
-// hard links under dest. `label` names the artifact in errors.
-Result<StagedExtraction> stage_tarball(const std::filesystem::path& tarball,
-                                       const std::filesystem::path& dest, mode_t mode,
-                                       const std::string& label);
+// Reads a gzip-compressed tar from tarball_fd (from its start) and stages its regular files,
+// symlinks and hard links under the host directory dest. `label` names the artifact in errors,
+// `source` (its URL) says where it came from.
+Result<StagedExtraction> stage_tarball(const Host& host, int tarball_fd, const std::string& dest,
+                                       const std::string& label, const std::string& source);
 
 }  // namespace kc

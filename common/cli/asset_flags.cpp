@@ -1,5 +1,6 @@
 #include "common/cli/asset_flags.h"
 
+#include "common/cli/path_flags.h"
 #include "common/core/platform.h"
 
 namespace kc::cli {
@@ -16,11 +17,8 @@ void add_asset_flags(CLI::App* command, AssetOptions& o) {
   command->add_option("--arch", o.arch, "Node architecture")
       ->capture_default_str()
       ->check(CLI::IsMember({"amd64", "arm64"}));
-  command
-      ->add_option("--catalog", o.catalog_file,
-                   "JSON artifact catalog to use instead of the built-in one")
-      ->check(CLI::ExistingFile)
-      ->type_name("FILE");
+  add_operator_file_option(command, "--catalog", o.catalog_file,
+                           "JSON artifact catalog to use instead of the built-in one");
   command
       ->add_option("--mirror", o.mirror,
                    "Download from this mirror, which keeps the upstream paths")
@@ -30,9 +28,8 @@ void add_asset_flags(CLI::App* command, AssetOptions& o) {
                    ? std::string()
                    : "--mirror: expected an https:// or http:// URL, got '" + v + "'";
       });
-  command->add_option("--ca-file", o.ca_file, "PEM CA bundle to trust instead of the system's")
-      ->check(CLI::ExistingFile)
-      ->type_name("FILE");
+  add_operator_file_option(command, "--ca-file", o.ca_file,
+                           "PEM CA bundle to trust instead of the system's");
   command->add_flag("--allow-unpinned", o.allow_unpinned,
                     "Accept versions without a pinned digest, checked against the upstream "
                     ".sha256 file (a weaker check)");

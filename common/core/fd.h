@@ -1,4 +1,5 @@
-// Small RAII helpers for file descriptors and temporary files.
+// A RAII file descriptor, and fsync of a directory. Temporary files are kc::StagedFile
+// (common/core/host.h).
 #pragma once
 
 #include <unistd.h>
@@ -34,21 +35,6 @@ class UniqueFd {
 
  private:
   int fd_ = -1;
-};
-
-// Unlinks a temporary file when it goes out of scope, unless released (renamed into place).
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  ~TempFileGuard() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
 };
 
 // fsync()s a directory so a rename into it survives a crash.

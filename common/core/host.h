@@ -1,15 +1,24 @@
 // The seam between kc and the host's filesystem. Every host path kc touches ("/opt/bin/kubelet",
 // "/etc/systemd/system/...") goes through a Host, which maps it under a root directory: "/" on a
-// real node, a scratch tree in tests (--root DIR). Nothing else in kc opens host paths directly.
+// real node, a scratch tree in tests (--root DIR). Nothing else in kc opens host paths: steps
+// read, list, hash, stage and replace files only through these primitives, and every change they
+// make is reported to the Host's observer, so a test can see all of them.
+//
+// A file of the operator's (fetch -o FILE) is not a host path; code writing one uses a Host
+// rooted at that file's directory (Host::for_operator_file), so it gets the same atomic writes.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/core/error.h"
 
@@ -32,35 +41,130 @@ struct FileInfo {
   std::int64_t mtime_us = 0;  // last modification, CLOCK_REALTIME microseconds
 };
 
+// A change a Host made, for its observer.
+struct HostChange {
+  enum Kind {
+    write,      // replaced a file atomically (replace_atomically, write_file, a committed stage)
+    set_mode,   // chmod
+    remove,     // a file removed (remove, remove_leftovers)
+    make_dirs,  // created missing directories
+    stage,      // created a temporary file beside a final path (removed unless committed)
+  };
+  Kind kind;
+  std::string host_path;  // the final path (for stage: the path it is meant for)
+};
+
+// Called for every change, from whichever thread made it (downloads install from their own
+// threads): an observer must be thread-safe.
+using HostObserver = std::function<void(const HostChange&)>;
+
+class Host;
+
+// A temporary file (".NAME.kc-tmp-XXXXXX") in the directory of a final host path, written
+// through fd(); commit() puts it in place atomically. Removed when destroyed uncommitted, so an
+// error anywhere leaves nothing at the final path and no temporary file.
+class StagedFile {
+ public:
+  StagedFile() = default;
+  StagedFile(StagedFile&& other) noexcept;
+  StagedFile& operator=(StagedFile&& other) noexcept;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+
+  int fd() const { return fd_; }  // -1 for a staged link
+  const std::string& host_path() const { return host_path_; }
+  bool committed() const { return committed_; }
+
+  // fchmod (regular files) and fsync, rename over the final path, fsync of the directory
+  // (skipped with sync_dir = false, for a caller committing many files to one directory: it
+  // calls Host::sync_dir once after).
+  Status commit(mode_t mode, bool sync_dir = true);
+  // The staged (or committed) file's status, without following a symlink.
+  Result<struct stat> stat() const;
+  // Removes the temporary file now.
+  void discard();
+
+ private:
+  friend class Host;
+  const Host* host_ = nullptr;
+  std::string host_path_;
+  std::filesystem::path temp_;  // the real path of the temporary file
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
 class Host {
  public:
   explicit Host(const std::filesystem::path& root);
 
+  // A Host for a file of the operator's (not a host path): rooted at the file's directory,
+  // relative paths taken from the working directory. `name` receives the path to pass to it.
+  static Host for_operator_file(const std::filesystem::path& file, std::string& name);
+
   const std::filesystem::path& root() const { return root_; }
   bool is_real_root() const { return root_ == "/"; }
 
-  // Maps a host path ("/opt/bin/kubelet") to the path to open ("ROOT/opt/bin/kubelet").
+  // Every change this Host makes is reported to `observer` (tests record them). Not owned.
+  void set_observer(HostObserver observer) { observer_ = std::move(observer); }
+
+  // Maps a host path ("/opt/bin/kubelet") to the path to open ("ROOT/opt/bin/kubelet"). Only
+  // for messages and for the few callers that hand a path to another process; steps use the
+  // primitives below.
   std::filesystem::path path(std::string_view host_path) const;
 
+  // --- observing ---
   // The file's content, or nullopt if it does not exist.
   Result<std::optional<std::string>> read_file(std::string_view host_path) const;
   Result<std::optional<FileInfo>> stat(std::string_view host_path) const;
+  // The entry itself (a symlink is not followed), or nullopt if it does not exist.
+  Result<std::optional<struct stat>> lstat(std::string_view host_path) const;
+  // SHA-256 of a regular file's content (a symlink is not followed), or nullopt if missing.
+  Result<std::optional<std::string>> sha256(std::string_view host_path) const;
+  // The names in a directory, sorted, without "." and ".."; empty if it does not exist.
+  Result<std::vector<std::string>> list(std::string_view host_dir) const;
+  // Temporary files an interrupted kc left in a directory, as host paths.
+  Result<std::vector<std::string>> leftovers(std::string_view host_dir) const;
 
-  // Writes content atomically: a temporary file in the same directory, fsync, chmod, rename
-  // over the final path, fsync of the directory. Creates missing parent directories (0755).
-  Status write_file(std::string_view host_path, std::string_view content, mode_t mode) const;
+  // --- changing ---
+  // Replaces a file atomically: a staged temporary file, fsync, chmod, rename over the final
+  // path, fsync of the directory. Creates missing parent directories (0755).
+  Status replace_atomically(std::string_view host_path, std::string_view content,
+                            mode_t mode) const;
+  // The same, from a stream (read to its end).
+  Status replace_atomically(std::string_view host_path, std::istream& content, mode_t mode) const;
+  // The old name of replace_atomically(content).
+  Status write_file(std::string_view host_path, std::string_view content, mode_t mode) const {
+    return replace_atomically(host_path, content, mode);
+  }
+
+  // A temporary regular file beside host_path (whose directory must exist).
+  Result<StagedFile> stage(std::string_view host_path) const;
+  // A temporary symlink to `target` beside host_path.
+  Result<StagedFile> stage_symlink(std::string_view host_path, const std::string& target) const;
+  // A temporary hard link to another staged file, beside host_path.
+  Result<StagedFile> stage_hardlink(std::string_view host_path, const StagedFile& source) const;
+  // fsync of a directory, so renames into it survive a crash.
+  Status sync_dir(std::string_view host_dir) const;
 
   // Creates a directory and its missing parents (mode 0777 & ~umask, as mkdir -p).
   Status make_dirs(std::string_view host_path) const;
   Status chmod(std::string_view host_path, mode_t mode) const;
   // Removes a file; a missing file is not an error.
   Status remove(std::string_view host_path) const;
+  // Removes what leftovers(host_dir) lists; returns the host paths removed.
+  Result<std::vector<std::string>> remove_leftovers(std::string_view host_dir) const;
+
+  // True for the name of a temporary file kc stages (".kubelet.kc-tmp-AbC123").
+  static bool is_temporary_name(std::string_view name);
 
  private:
-  std::filesystem::path root_;
-};
+  friend class StagedFile;
+  void notify(HostChange::Kind kind, std::string_view host_path) const;
+  Result<StagedFile> stage_entry(std::string_view host_path) const;
 
-// Writes content to an absolute path (not under a root) atomically, as Host::write_file does.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode);
+  std::filesystem::path root_;
+  HostObserver observer_;
+};
 
 }  // namespace kc

@@ -13,7 +13,6 @@
 #include <memory>
 #include <thread>
 
-#include "common/core/fd.h"
 #include "common/core/sha256.h"
 
 namespace kc {
@@ -44,8 +43,7 @@ struct Segment {
 
 struct Job {
   const DownloadRequest* request = nullptr;
-  std::string temp_path;
-  UniqueFd fd;
+  int fd = -1;  // the request's, not owned
   uint64_t size = kUnknown;
   bool accepts_ranges = false;
   std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
@@ -126,10 +124,10 @@ bool check_response(Segment& s) {
       job.size = static_cast<uint64_t>(length);
       s.end = job.size;
       // Claims the space now: a full disk fails here, before any byte is fetched.
-      int err = ::posix_fallocate(job.fd.get(), 0, static_cast<off_t>(job.size));
+      int err = ::posix_fallocate(job.fd, 0, static_cast<off_t>(job.size));
       if (err != 0 && err != EOPNOTSUPP && err != EINVAL) {
-        s.fatal = job_error(job, "cannot reserve " + std::to_string(job.size) + " bytes in " +
-                                     job.request->dir.string() + ": " + std::strerror(err));
+        s.fatal = job_error(job, "cannot reserve " + std::to_string(job.size) + " bytes for " +
+                                     job.request->destination + ": " + std::strerror(err));
         return false;
       }
     }
@@ -173,11 +171,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   size_t off = 0;
   while (off < take) {
-    ssize_t n = ::pwrite(job.fd.get(), data + off, take - off, static_cast<off_t>(s->start + off));
+    ssize_t n = ::pwrite(job.fd, data + off, take - off, static_cast<off_t>(s->start + off));
     if (n < 0) {
       if (errno == EINTR) continue;
-      s->fatal = job_error(
-          job, "cannot write to " + job.request->dir.string() + ": " + std::strerror(errno));
+      s->fatal =
+          job_error(job, "cannot write " + job.request->destination + ": " + std::strerror(errno));
       return 0;
     }
     off += static_cast<size_t>(n);
@@ -190,7 +188,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   job.received += take;
   if (job.request->durable && s->start - s->synced >= (8u << 20)) {
     // Starts writing back now so that the fsync before the rename has little left to do.
-    ::sync_file_range(job.fd.get(), static_cast<off_t>(s->synced),
+    ::sync_file_range(job.fd, static_cast<off_t>(s->synced),
                       static_cast<off_t>(s->start - s->synced), SYNC_FILE_RANGE_WRITE);
     s->synced = s->start;
   }
@@ -214,7 +212,6 @@ class Engine {
     for (auto& t : verifiers_) t.join();
     for (auto& job : jobs_) {
       for (auto& s : job.segments) stop(*s);
-      if (!job.temp_path.empty() && !job.result) ::unlink(job.temp_path.c_str());
     }
     if (multi_) curl_multi_cleanup(multi_);
   }
@@ -229,7 +226,10 @@ class Engine {
     curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
     curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                       static_cast<long>(std::max(1, options_.max_connections)));
-    for (auto& job : jobs_) open_temp(job);
+    for (auto& job : jobs_) {
+      job.fd = job.request->fd;
+      if (job.fd < 0) finish(job, job_error(job, "no file to write to"));
+    }
     auto last_progress = Clock::now();
     while (std::any_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.finished; })) {
       schedule();
@@ -269,26 +269,11 @@ class Engine {
   }
 
  private:
-  void open_temp(Job& job) {
-    const auto& dir = job.request->dir;
-    std::string tmpl = (dir / ("." + job.request->label + ".kc-tmp-XXXXXX")).string();
-    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd < 0) {
-      finish(job, job_error(job, "cannot create a temporary file in " + dir.string() + ": " +
-                                     std::strerror(errno)));
-      return;
-    }
-    job.fd.reset(fd);
-    job.temp_path = tmpl;
-  }
-
   // Called on the loop's thread, or on a verifier's once the loop has let go of the job.
   void finish(Job& job, std::optional<Error> error) {
     for (auto& s : job.segments) stop(*s);
     if (error) {
       job.error = std::move(error);
-      job.fd.reset();
-      if (!job.temp_path.empty()) ::unlink(job.temp_path.c_str());
     }
     if (options_.on_done) {
       if (job.result) {
@@ -468,12 +453,12 @@ class Engine {
       std::vector<char> buf(1 << 20);
       uint64_t pos = job.hashed;
       while (pos < job.size) {
-        ssize_t n = ::pread(job.fd.get(), buf.data(),
+        ssize_t n = ::pread(job.fd, buf.data(),
                             static_cast<size_t>(std::min<uint64_t>(buf.size(), job.size - pos)),
                             static_cast<off_t>(pos));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-          return finish(job, job_error(job, "cannot read back " + job.temp_path + ": " +
+          return finish(job, job_error(job, "cannot read back " + job.request->destination + ": " +
                                                 (n < 0 ? std::strerror(errno) : "short file")));
         }
         job.hash->update(buf.data(), static_cast<size_t>(n));
@@ -485,12 +470,10 @@ class Engine {
       return finish(job, job_error(job, "SHA-256 mismatch: expected " + *job.request->sha256 +
                                             ", got " + actual));
     }
-    if (::ftruncate(job.fd.get(), static_cast<off_t>(job.size)) != 0) {
+    if (::ftruncate(job.fd, static_cast<off_t>(job.size)) != 0) {
       return finish(job, job_error(job, std::string("truncate: ") + std::strerror(errno)));
     }
-    job.fd.reset();
-    job.result =
-        DownloadedFile{job.temp_path, actual, job.size, static_cast<int>(job.segments.size())};
+    job.result = DownloadedFile{actual, job.size, static_cast<int>(job.segments.size())};
     finish(job, std::nullopt);
   }
 

@@ -1,18 +1,18 @@
 // Concurrent, verified downloads with libcurl's multi interface, on one thread.
 //
-// Every file is written to a temporary file in its destination directory and hashed while it
-// streams in. Transient failures (connect errors, timeouts, 5xx, truncated bodies, stalls below
-// a minimum rate) are retried with exponential backoff, resuming with an HTTP Range request where
-// the server accepts ranges; permanent ones (4xx, digest mismatch, a full disk) fail that file at
-// once. Where the server accepts ranges, idle connections take over the second half of the
-// largest remaining piece of a file (ranged segments in parallel, as the AWS CLI does for large
-// S3 objects), up to a bounded total number of connections; the whole file is verified after.
-// Proxies come from https_proxy / HTTPS_PROXY / no_proxy, which libcurl reads itself.
+// Every file is written into a file descriptor the caller gives (a file staged on the host seam,
+// kc::Host::stage) and hashed while it streams in. Transient failures (connect errors, timeouts,
+// 5xx, truncated bodies, stalls below a minimum rate) are retried with exponential backoff,
+// resuming with an HTTP Range request where the server accepts ranges; permanent ones (4xx, digest
+// mismatch, a full disk) fail that file at once. Where the server accepts ranges, idle connections
+// take over the second half of the largest remaining piece of a file (ranged segments in parallel,
+// as the AWS CLI does for large S3 objects), up to a bounded total number of connections; the whole
+// file is verified after. Proxies come from https_proxy / HTTPS_PROXY / no_proxy, which libcurl
+// reads itself.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,15 +27,15 @@ struct DownloadRequest {
   std::string label;  // what the file is, for errors and progress: "kubelet"
   std::string url;
   std::optional<std::string> sha256;  // expected digest (lower-case hex); nullopt: no check
-  std::filesystem::path dir;          // the temporary file is created here
+  int fd = -1;                        // written with pwrite; the caller owns and commits it
+  std::string destination;            // where it goes, for errors: "/opt/bin/kubelet"
   bool durable = false;               // will be kept: start writeback early so fsync is quick
   bool finish_early = false;          // needs work after the download (extraction): idle
                                       // connections help it first, so that work overlaps the rest
 };
 
 struct DownloadedFile {
-  std::filesystem::path temp_path;  // verified content; the caller renames or removes it
-  std::string sha256;
+  std::string sha256;  // verified; the content is in the request's fd, truncated to `bytes`
   uint64_t bytes = 0;
   int connections = 0;  // segments fetched (1 = a single stream)
 };
@@ -65,8 +65,8 @@ struct DownloadOptions {
   std::function<void(size_t index, const Result<DownloadedFile>& result)> on_done;
 };
 
-// Downloads every request concurrently. One result per request, in order. A failed request
-// leaves no file behind.
+// Downloads every request concurrently. One result per request, in order. After a failed
+// request its fd holds garbage: the caller discards the staged file.
 std::vector<Result<DownloadedFile>> download_all(const std::vector<DownloadRequest>& requests,
                                                  const DownloadOptions& options);
 

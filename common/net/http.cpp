@@ -1,17 +1,13 @@
 #include "common/net/http.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
 
-#include "common/core/fd.h"
 #include "common/core/sha256.h"
 #include "common/core/version.h"
 
@@ -28,7 +24,7 @@ struct Sink {
 size_t write_to_sink(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<Sink*>(user);
   const size_t total = size * count;
-  size_t off = 0;
+  size_t off = sink->fd < 0 ? total : 0;  // no file: only hash it
   while (off < total) {
     ssize_t n = ::write(sink->fd, data + off, total - off);
     if (n < 0) {
@@ -63,20 +59,13 @@ void configure_handle(CURL* handle, const TlsOptions& tls) {
   if (tls.ca_file) curl_easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file->c_str());
 }
 
-Result<FetchResult> fetch_to_file(const FetchRequest& request) {
+Result<FetchResult> fetch_to_fd(const FetchRequest& request, int fd) {
   global_init();
-  const std::filesystem::path dir =
-      request.output.parent_path().empty() ? "." : request.output.parent_path();
-  std::string tmp = (dir / ("." + request.output.filename().string() + ".kc-tmp-XXXXXX")).string();
-  UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (!fd) return errno_error("download " + request.url, tmp);
-  TempFileGuard guard(tmp);
-
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
   if (!handle) return Error{"download", request.url, "curl_easy_init failed", ""};
   char curl_error[CURL_ERROR_SIZE] = {0};
   Sink sink;
-  sink.fd = fd.get();
+  sink.fd = fd;
   configure_handle(handle.get(), request.tls);
   curl_easy_setopt(handle.get(), CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(handle.get(), CURLOPT_ERRORBUFFER, curl_error);
@@ -90,27 +79,16 @@ Result<FetchResult> fetch_to_file(const FetchRequest& request) {
     std::string why = curl_error[0] != 0 ? curl_error : curl_easy_strerror(rc);
     if (sink.write_errno != 0)
       why = std::string("write failed: ") + std::strerror(sink.write_errno);
-    return Error{"download", request.url, why, "nothing was written to " + request.output.string()};
+    return Error{"download", request.url, why, ""};
   }
   long status = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 400) {
-    return Error{"download", request.url, "HTTP " + std::to_string(status),
-                 "nothing was written to " + request.output.string()};
-  }
+  if (status >= 400) return Error{"download", request.url, "HTTP " + std::to_string(status), ""};
   FetchResult result{sink.hash.hex_digest(), sink.bytes};
   if (request.sha256 && *request.sha256 != result.sha256) {
     return Error{"verify", request.url,
-                 "SHA-256 mismatch: expected " + *request.sha256 + ", got " + result.sha256,
-                 "nothing was written to " + request.output.string()};
+                 "SHA-256 mismatch: expected " + *request.sha256 + ", got " + result.sha256, ""};
   }
-  if (::fsync(fd.get()) != 0) return errno_error("fsync", tmp);
-  if (::fchmod(fd.get(), 0644) != 0) return errno_error("chmod", tmp);
-  if (::rename(tmp.c_str(), request.output.c_str()) != 0) {
-    return errno_error("rename into place", request.output.string());
-  }
-  guard.release();
-  KC_TRY(fsync_dir(dir));
   return result;
 }
 

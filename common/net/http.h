@@ -21,8 +21,7 @@ struct TlsOptions {
 
 struct FetchRequest {
   std::string url;
-  std::filesystem::path output;       // final path; written atomically
-  std::optional<std::string> sha256;  // verified before the file is put in place
+  std::optional<std::string> sha256;  // checked after the transfer when given
   TlsOptions tls;
   std::chrono::seconds connect_timeout{15};
 };
@@ -38,8 +37,9 @@ void global_init();
 // Applies kc's common settings to an easy handle.
 void configure_handle(CURL* handle, const TlsOptions& tls);
 
-// Downloads url to output: a temporary file beside it, hashed while streaming, checked against
-// sha256 when given, fsync'd and renamed into place. On any failure nothing is left at output.
-Result<FetchResult> fetch_to_file(const FetchRequest& request);
+// Downloads url, hashing it while it streams, and writes it to fd (the caller's staged file;
+// -1 only hashes it, for a dry run). An HTTP error status or a digest that differs from
+// request.sha256 is an error; the caller then discards what was written.
+Result<FetchResult> fetch_to_fd(const FetchRequest& request, int fd);
 
 }  // namespace kc::http

@@ -121,6 +121,28 @@ expect_match "$out" "from https://mirror.test:8443/k8s/release/v1.36.3/bin/linux
 expect_exit 2 "$KC_WORKER" install --root "$SCRATCH/config-root" --mirror ftp://x
 expect_exit 2 "$KC_WORKER" install --root "$SCRATCH/config-root" --max-connections 0
 
+# fetch: -o is a file of the operator's, so --root is refused; --dry-run verifies, writes nothing.
+KUBELET_URL="$MIRROR/release/v1.36.3/bin/linux/amd64/kubelet"
+mkdir -p "$SCRATCH/fetched"
+expect_exit 2 "$KC_WORKER" fetch "$KUBELET_URL" -o "$SCRATCH/fetched/kubelet" --root "$SCRATCH/r"
+expect_exit 2 "$KC_LEADER" --root "$SCRATCH/r" fetch "$KUBELET_URL" -o "$SCRATCH/fetched/kubelet"
+err=$("$KC_WORKER" fetch "$KUBELET_URL" -o "$SCRATCH/fetched/kubelet" --root "$SCRATCH/r" 2>&1 || true)
+expect_match "$err" "--root does not apply" "fetch --root refusal"
+out=$("$KC_WORKER" --dry-run fetch "$KUBELET_URL" -o "$SCRATCH/fetched/kubelet" \
+  --ca-file "$SCRATCH/tls/ca.pem" --sha256 "$(digest kubelet)" 2>&1) || fail "fetch --dry-run failed: $out"
+expect_match "$out" "dry run: fetched .*would write $SCRATCH/fetched/kubelet" "fetch --dry-run"
+[ -z "$(ls -A "$SCRATCH/fetched")" ] || fail "fetch --dry-run wrote: $(ls -A "$SCRATCH/fetched")"
+(cd "$SCRATCH/fetched" && "$KC_WORKER" fetch "$KUBELET_URL" -o kubelet --ca-file "$SCRATCH/tls/ca.pem" \
+  --sha256 "$(digest kubelet)" >/dev/null 2>&1) || fail "fetch to a relative -o failed"
+cmp -s "$SCRATCH/fetched/kubelet" "$SCRATCH/www/release/v1.36.3/bin/linux/amd64/kubelet" || fail "fetched kubelet differs"
+set +e
+out=$("$KC_WORKER" fetch "$KUBELET_URL" -o "$SCRATCH/fetched/other" --ca-file "$SCRATCH/tls/ca.pem" \
+  --sha256 "$(printf '0%.0s' $(seq 64))" 2>&1); code=$?
+set -e
+[ "$code" = 1 ] || fail "fetch with a wrong digest exited $code: $out"
+expect_match "$out" "SHA-256 mismatch.*nothing was written to $SCRATCH/fetched/other" "fetch digest mismatch"
+[ "$(ls -A "$SCRATCH/fetched")" = kubelet ] || fail "a failed fetch left files: $(ls -A "$SCRATCH/fetched")"
+
 # https_proxy is honoured: every request goes through the proxy when it is set.
 rm -rf "$ROOT"
 PROXY_PORT=$(free_port)

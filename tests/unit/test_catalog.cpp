@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 using namespace kc;
 
 namespace {
@@ -117,4 +119,12 @@ TEST_CASE("published .sha256 files: bare digest or sha256sum format") {
   CHECK_FALSE(parse_sha256_file("", "u").ok());
   CHECK_FALSE(parse_sha256_file("<html>Not Found</html>", "u").ok());
   CHECK_FALSE(parse_sha256_file(hex.substr(1), "u").ok());
+}
+
+TEST_CASE("a built-in catalog that does not parse is a program error, not an empty catalog") {
+  CHECK_THROWS_AS(parse_builtin_catalog("{\"artifacts\": [{\"name\": \"x\"}"), std::logic_error);
+  CHECK_THROWS_WITH(parse_builtin_catalog("{\"artifacts\": []}"),
+                    doctest::Contains("built-in catalog"));
+  CHECK_THROWS_WITH(parse_builtin_catalog("{\"artifacts\": []}"), doctest::Contains("a bug in kc"));
+  CHECK_FALSE(builtin_catalog().entries.empty());  // the real one parses
 }

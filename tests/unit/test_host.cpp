@@ -2,6 +2,12 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "scratch_dir.h"
 
@@ -76,4 +82,176 @@ TEST_CASE("read_file of a directory is an error naming the path") {
   auto content = host.read_file("/etc/kc");
   REQUIRE_FALSE(content.ok());
   CHECK(content.error().where == (dir / "etc/kc").string());
+}
+
+namespace {
+
+// Records every change a Host makes, as "kind path" lines.
+struct Recorder {
+  std::vector<std::string> lines;
+  std::mutex mutex;
+  void attach(kc::Host& host) {
+    host.set_observer([this](const kc::HostChange& c) {
+      static const char* kinds[] = {"write", "set_mode", "remove", "make_dirs", "stage"};
+      std::lock_guard<std::mutex> hold(mutex);
+      lines.push_back(std::string(kinds[c.kind]) + " " + c.host_path);
+    });
+  }
+};
+
+size_t entries_in(const fs::path& dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a staged file appears at its final path only on commit, with its mode") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  REQUIRE(host.make_dirs("/opt/bin").ok());
+  Recorder seen;
+  seen.attach(host);
+  {
+    auto staged = host.stage("/opt/bin/kubelet");
+    REQUIRE(staged.ok());
+    REQUIRE(::write(staged->fd(), "elf", 3) == 3);
+    CHECK_FALSE(fs::exists(dir / "opt/bin/kubelet"));
+    auto names = host.list("/opt/bin");
+    REQUIRE(names.ok());
+    REQUIRE(names->size() == 1);
+    CHECK((*names)[0].rfind(".kubelet.kc-tmp-", 0) == 0);
+    REQUIRE(staged->commit(0755).ok());
+    CHECK(staged->committed());
+  }
+  CHECK(dir.read("opt/bin/kubelet") == "elf");
+  auto st = host.lstat("/opt/bin/kubelet");
+  REQUIRE(st.ok());
+  REQUIRE(st->has_value());
+  CHECK(((*st)->st_mode & 07777) == 0755);
+  CHECK(entries_in(dir / "opt/bin") == 1);
+  CHECK(seen.lines == std::vector<std::string>{"stage /opt/bin/kubelet", "write /opt/bin/kubelet"});
+}
+
+TEST_CASE("a staged file dropped uncommitted leaves nothing, and the old file stays") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  REQUIRE(host.replace_atomically("/opt/bin/kubectl", "old", 0755).ok());
+  {
+    auto staged = host.stage("/opt/bin/kubectl");
+    REQUIRE(staged.ok());
+    REQUIRE(::write(staged->fd(), "partial", 7) == 7);
+  }
+  CHECK(dir.read("opt/bin/kubectl") == "old");
+  CHECK(entries_in(dir / "opt/bin") == 1);
+}
+
+TEST_CASE("stage needs the directory to exist and says where") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  auto staged = host.stage("/missing/dir/file");
+  REQUIRE_FALSE(staged.ok());
+  CHECK(staged.error().what == "create temporary file");
+  CHECK(staged.error().where.find((dir / "missing/dir/.file.kc-tmp-").string()) == 0);
+}
+
+TEST_CASE("staged symlinks and hard links are committed like files") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  REQUIRE(host.make_dirs("/d").ok());
+  auto file = host.stage("/d/bridge");
+  REQUIRE(file.ok());
+  REQUIRE(::write(file->fd(), "x", 1) == 1);
+  auto hard = host.stage_hardlink("/d/same", *file);
+  REQUIRE(hard.ok());
+  auto soft = host.stage_symlink("/d/alias", "bridge");
+  REQUIRE(soft.ok());
+  CHECK(S_ISLNK(soft->stat()->st_mode));
+  CHECK(entries_in(dir / "d") == 3);  // all three still under temporary names
+  REQUIRE(file->commit(0755, false).ok());
+  REQUIRE(hard->commit(0755, false).ok());
+  REQUIRE(soft->commit(0755, false).ok());
+  REQUIRE(host.sync_dir("/d").ok());
+  CHECK(dir.read("d/same") == "x");
+  CHECK(fs::read_symlink(dir / "d/alias") == "bridge");
+  CHECK(entries_in(dir / "d") == 3);
+}
+
+TEST_CASE("replace_atomically from a stream creates parents and is observed") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  Recorder seen;
+  seen.attach(host);
+  std::istringstream in(std::string(200000, 'z'));
+  REQUIRE(host.replace_atomically("/var/lib/kc/big", in, 0600).ok());
+  CHECK(dir.read("var/lib/kc/big") == std::string(200000, 'z'));
+  CHECK((*host.stat("/var/lib/kc/big"))->mode == 0600);
+  CHECK(seen.lines == std::vector<std::string>{"make_dirs /var/lib/kc", "stage /var/lib/kc/big",
+                                               "write /var/lib/kc/big"});
+}
+
+TEST_CASE("lstat does not follow symlinks; sha256 refuses to hash through one") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  dir.write("real", "abc");
+  fs::create_symlink(dir / "real", dir / "link");
+  auto st = host.lstat("/link");
+  REQUIRE(st.ok());
+  REQUIRE(st->has_value());
+  CHECK(S_ISLNK((*st)->st_mode));
+  auto missing = host.lstat("/nothing/here");
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing->has_value());
+  auto digest = host.sha256("/real");
+  REQUIRE(digest.ok());
+  CHECK(**digest == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK_FALSE(host.sha256("/link").ok());
+  CHECK_FALSE(host.sha256("/none")->has_value());
+}
+
+TEST_CASE("list is sorted and empty for a missing directory; leftovers are only kc's temps") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  dir.write("opt/bin/kubelet", "k");
+  dir.write("opt/bin/.kubectl.kc-tmp-Ab12Cd", "partial");
+  dir.write("opt/bin/.hidden", "the operator's");
+  auto names = host.list("/opt/bin");
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{".hidden", ".kubectl.kc-tmp-Ab12Cd", "kubelet"});
+  CHECK(host.list("/opt/none")->empty());
+  auto left = host.leftovers("/opt/bin");
+  REQUIRE(left.ok());
+  CHECK(*left == std::vector<std::string>{"/opt/bin/.kubectl.kc-tmp-Ab12Cd"});
+  Recorder seen;
+  seen.attach(host);
+  auto removed = host.remove_leftovers("/opt/bin");
+  REQUIRE(removed.ok());
+  CHECK(*removed == *left);
+  CHECK(seen.lines == std::vector<std::string>{"remove /opt/bin/.kubectl.kc-tmp-Ab12Cd"});
+  CHECK(*host.list("/opt/bin") == std::vector<std::string>{".hidden", "kubelet"});
+  CHECK(kc::Host::is_temporary_name(".x.kc-tmp-123456"));
+  CHECK_FALSE(kc::Host::is_temporary_name("x.kc-tmp-123456"));
+}
+
+TEST_CASE("a Host for an operator's file is rooted at its directory") {
+  ScratchDir dir;
+  std::string name;
+  kc::Host here = kc::Host::for_operator_file(dir / "sub/../out.bin", name);
+  CHECK(here.root() == dir.path());
+  CHECK(name == "/out.bin");
+  REQUIRE(here.replace_atomically(name, "data", 0644).ok());
+  CHECK(dir.read("out.bin") == "data");
+}
+
+TEST_CASE("chmod and remove are reported; removing a missing file reports nothing") {
+  ScratchDir dir;
+  kc::Host host(dir.path());
+  dir.write("f", "x");
+  Recorder seen;
+  seen.attach(host);
+  REQUIRE(host.chmod("/f", 0600).ok());
+  REQUIRE(host.remove("/f").ok());
+  REQUIRE(host.remove("/f").ok());
+  CHECK(seen.lines == std::vector<std::string>{"set_mode /f", "remove /f"});
 }

@@ -1,50 +1,27 @@
 #include "common/assets/tar_extract.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
+#include "common/core/fd.h"
 #include "common/core/sha256.h"
 #include "scratch_dir.h"
+#include "tar_writer.h"
 
 using namespace kc;
 
 namespace {
 
-// A minimal ustar writer, so the tests control every header field (Python's tarfile is used for
-// the integration tests' tarballs).
-struct TarWriter {
-  std::string out;
-  void add(const std::string& name, char type, const std::string& body,
-           const std::string& link = "") {
-    char h[512] = {0};
-    std::snprintf(h, 100, "%s", name.c_str());
-    std::snprintf(h + 100, 8, "%07o", 0644);
-    std::snprintf(h + 108, 8, "%07o", 0);
-    std::snprintf(h + 116, 8, "%07o", 0);
-    std::snprintf(h + 124, 12, "%011o", static_cast<unsigned>(body.size()));
-    std::snprintf(h + 136, 12, "%011o", 0);
-    h[156] = type;
-    std::snprintf(h + 157, 100, "%s", link.c_str());
-    std::memcpy(h + 257, "ustar", 6);
-    std::memcpy(h + 263, "00", 2);
-    std::memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (unsigned char c : h) sum += c;
-    std::snprintf(h + 148, 8, "%06o", sum);
-    out.append(h, 512);
-    out += body;
-    out.append((512 - body.size() % 512) % 512, '\0');
-  }
-  std::string finish() { return out + std::string(1024, '\0'); }
-};
-
-std::filesystem::path write_tar(const ScratchDir& dir, const std::string& content) {
-  dir.write("a.tar", content);
-  return dir / "a.tar";
+// The tarball as an open file, as the assets step hands over its staged download.
+kc::UniqueFd write_tar(const ScratchDir& dir, const std::string& content,
+                       const std::string& name = "a.tar") {
+  dir.write(name, content);
+  return kc::UniqueFd(::open((dir / name).c_str(), O_RDONLY | O_CLOEXEC));
 }
 
 size_t count_entries(const std::filesystem::path& dir) {
@@ -85,13 +62,15 @@ TEST_CASE("a tarball is staged beside the final paths and appears only on commit
   tar.add("./same", '1', "", "./bridge");
   tar.add("./alias", '2', "", "bridge");
   const auto tarball = write_tar(dir, tar.finish());
+  Host host(dir.path());
   {
-    auto staged = stage_tarball(tarball, dir / "dest", 0755, "cni");
+    auto staged = stage_tarball(host, tarball.get(), "/dest", "cni", "https://x/cni.tgz");
     REQUIRE_MESSAGE(staged.ok(), staged.error().message());
-    CHECK(staged->files().size() == 4);
+    CHECK(staged->entries().size() == 4);
+    CHECK(staged->entries()[1].host_path == "/dest/sub/tool");
     CHECK_FALSE(std::filesystem::exists(dir / "dest/bridge"));
-    REQUIRE(staged->commit().ok());
-    CHECK(staged->files()[0].sha256 == sha256_hex("bridge binary"));
+    REQUIRE(staged->commit(0755).ok());
+    CHECK(staged->entries()[0].sha256 == sha256_hex("bridge binary"));
   }
   CHECK(dir.read("dest/bridge") == "bridge binary");
   CHECK(dir.read("dest/sub/tool") == "tool");
@@ -109,8 +88,9 @@ TEST_CASE("an uncommitted extraction leaves nothing behind") {
   TarWriter tar;
   tar.add("bridge", '0', "x");
   const auto tarball = write_tar(dir, tar.finish());
+  Host host(dir.path());
   {
-    auto staged = stage_tarball(tarball, dir / "dest", 0755, "cni");
+    auto staged = stage_tarball(host, tarball.get(), "/dest", "cni", "https://x/cni.tgz");
     REQUIRE(staged.ok());
   }
   CHECK(count_entries(dir / "dest") == 0);
@@ -139,7 +119,8 @@ TEST_CASE("one unsafe entry refuses the whole tarball") {
     tar.add("good", '0', "fine");
     tar.add(c.name, c.type, "", c.link);
     const auto tarball = write_tar(dir, tar.finish());
-    auto staged = stage_tarball(tarball, dir / "dest", 0755, "cni-plugins");
+    Host host(dir.path());
+    auto staged = stage_tarball(host, tarball.get(), "/dest", "cni-plugins", "https://x/c.tgz");
     REQUIRE_FALSE(staged.ok());
     CHECK_MESSAGE(staged.error().message().find(c.why) != std::string::npos,
                   staged.error().message());
@@ -152,8 +133,44 @@ TEST_CASE("one unsafe entry refuses the whole tarball") {
 TEST_CASE("a file that is not a tarball is reported") {
   ScratchDir dir;
   std::filesystem::create_directories(dir / "dest");
-  dir.write("a.tgz", std::string(2000, 'x'));
-  auto staged = stage_tarball(dir / "a.tgz", dir / "dest", 0755, "crictl");
+  const auto tarball = write_tar(dir, std::string(2000, 'x'), "a.tgz");
+  Host host(dir.path());
+  auto staged = stage_tarball(host, tarball.get(), "/dest", "crictl", "https://x/crictl.tgz");
   REQUIRE_FALSE(staged.ok());
   CHECK(staged.error().what == "extract crictl");
+  CHECK(staged.error().where == "https://x/crictl.tgz");
+}
+
+TEST_CASE("a directory in the tarball that is a symlink on the host refuses the entry") {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir / "dest");
+  std::filesystem::create_directories(dir / "elsewhere");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "dest/sub");
+  TarWriter tar;
+  tar.add("sub/x", '0', "through the link");
+  const auto tarball = write_tar(dir, tar.finish());
+  Host host(dir.path());
+  auto staged = stage_tarball(host, tarball.get(), "/dest", "cni", "https://x/cni.tgz");
+  REQUIRE_FALSE(staged.ok());
+  CHECK(staged.error().why.find("its directory is a symlink") != std::string::npos);
+  CHECK(count_entries(dir / "elsewhere") == 0);
+}
+
+TEST_CASE("every file the extraction puts in place is seen by the host's observer") {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir / "dest");
+  TarWriter tar;
+  tar.add("a", '0', "1");
+  tar.add("b", '2', "", "a");
+  const auto tarball = write_tar(dir, tar.finish());
+  Host host(dir.path());
+  std::vector<std::string> written;
+  host.set_observer([&](const HostChange& c) {
+    if (c.kind == HostChange::write) written.push_back(c.host_path);
+  });
+  auto staged = stage_tarball(host, tarball.get(), "/dest", "cni", "https://x/cni.tgz");
+  REQUIRE(staged.ok());
+  CHECK(written.empty());
+  REQUIRE(staged->commit(0755).ok());
+  CHECK(written == std::vector<std::string>{"/dest/a", "/dest/b"});
 }

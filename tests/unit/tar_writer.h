@@ -1,0 +1,33 @@
+// A minimal ustar writer for unit tests, so a test controls every header field (Python's tarfile
+// makes the integration tests' tarballs). libarchive reads the result with or without gzip.
+#pragma once
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+struct TarWriter {
+  std::string out;
+  void add(const std::string& name, char type, const std::string& body,
+           const std::string& link = "") {
+    char h[512] = {0};
+    std::snprintf(h, 100, "%s", name.c_str());
+    std::snprintf(h + 100, 8, "%07o", 0644);
+    std::snprintf(h + 108, 8, "%07o", 0);
+    std::snprintf(h + 116, 8, "%07o", 0);
+    std::snprintf(h + 124, 12, "%011o", static_cast<unsigned>(body.size()));
+    std::snprintf(h + 136, 12, "%011o", 0);
+    h[156] = type;
+    std::snprintf(h + 157, 100, "%s", link.c_str());
+    std::memcpy(h + 257, "ustar", 6);
+    std::memcpy(h + 263, "00", 2);
+    std::memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (unsigned char c : h) sum += c;
+    std::snprintf(h + 148, 8, "%06o", sum);
+    out.append(h, 512);
+    out += body;
+    out.append((512 - body.size() % 512) % 512, '\0');
+  }
+  std::string finish() { return out + std::string(1024, '\0'); }
+};

@@ -1,0 +1,135 @@
+#include "common/net/downloader.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <set>
+
+#include "common/core/fd.h"
+#include "common/core/sha256.h"
+#include "http_standin.h"
+#include "scratch_dir.h"
+
+using namespace kc;
+
+namespace {
+
+struct Target {
+  UniqueFd fd;
+  std::string name;
+};
+
+Target open_target(const ScratchDir& dir, const std::string& name) {
+  return {UniqueFd(::open((dir / name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)),
+          name};
+}
+
+DownloadOptions fast_options() {
+  DownloadOptions o;
+  o.first_backoff = std::chrono::milliseconds(1);
+  o.retries = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("download_all fetches every request into its fd and verifies it (in-process stand-in)") {
+  HttpStandin server;
+  const std::string big(300000, 'k');
+  server.serve("/a", "first file");
+  server.serve("/b", big);
+  ScratchDir dir;
+  auto a = open_target(dir, "a");
+  auto b = open_target(dir, "b");
+  std::vector<DownloadRequest> requests{
+      {"a", server.url("/a"), sha256_hex("first file"), a.fd.get(), "/opt/bin/a", true, false},
+      {"b", server.url("/b"), sha256_hex(big), b.fd.get(), "/opt/bin/b", true, false},
+  };
+  std::mutex mutex;
+  std::set<size_t> done;
+  DownloadOptions options = fast_options();
+  options.on_done = [&](size_t i, const Result<DownloadedFile>& r) {
+    std::lock_guard<std::mutex> hold(mutex);
+    CHECK(r.ok());
+    done.insert(i);
+  };
+  auto results = download_all(requests, options);
+  REQUIRE(results.size() == 2);
+  REQUIRE_MESSAGE(results[0].ok(), results[0].error().message());
+  REQUIRE_MESSAGE(results[1].ok(), results[1].error().message());
+  CHECK(results[0]->sha256 == sha256_hex("first file"));
+  CHECK(results[1]->bytes == big.size());
+  CHECK(dir.read("a") == "first file");
+  CHECK(dir.read("b") == big);
+  CHECK(done == std::set<size_t>{0, 1});
+}
+
+TEST_CASE("transient statuses are retried; a 404 fails at once, naming the file") {
+  HttpStandin server;
+  server.serve("/flaky", "eventually");
+  server.fail_next("/flaky", {503, 503});
+  ScratchDir dir;
+  auto flaky = open_target(dir, "flaky");
+  auto gone = open_target(dir, "gone");
+  std::vector<DownloadRequest> requests{
+      {"flaky", server.url("/flaky"), sha256_hex("eventually"), flaky.fd.get(), "/x/flaky"},
+      {"gone", server.url("/gone"), std::nullopt, gone.fd.get(), "/x/gone"},
+  };
+  auto results = download_all(requests, fast_options());
+  REQUIRE_MESSAGE(results[0].ok(), results[0].error().message());
+  CHECK(server.requests_for("/flaky") == 3);
+  CHECK(dir.read("flaky") == "eventually");
+  REQUIRE_FALSE(results[1].ok());
+  CHECK(results[1].error().message() ==
+        "download gone: " + server.url("/gone") + ": HTTP 404 (nothing was installed for gone)");
+  CHECK(server.requests_for("/gone") == 1);
+}
+
+TEST_CASE("retries are bounded: the error says how many attempts were made") {
+  HttpStandin server;
+  server.serve("/down", "never");
+  server.fail_next("/down", {503, 503, 503, 503});
+  ScratchDir dir;
+  auto t = open_target(dir, "down");
+  auto results = download_all({{"down", server.url("/down"), std::nullopt, t.fd.get(), "/x/down"}},
+                              fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why == "gave up after 3 attempts; last: HTTP 503");
+  CHECK(server.requests_for("/down") == 3);
+}
+
+TEST_CASE("a digest mismatch is permanent: not retried") {
+  HttpStandin server;
+  server.serve("/f", "not what was pinned");
+  ScratchDir dir;
+  auto t = open_target(dir, "f");
+  const std::string pinned(64, '0');
+  auto results =
+      download_all({{"f", server.url("/f"), pinned, t.fd.get(), "/x/f"}}, fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why.find("SHA-256 mismatch: expected " + pinned) == 0);
+  CHECK(server.requests_for("/f") == 1);
+}
+
+TEST_CASE("a request without a file fails without a transfer") {
+  HttpStandin server;
+  server.serve("/f", "x");
+  auto results = download_all({{"f", server.url("/f"), std::nullopt, -1, "/x/f"}}, fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why == "no file to write to");
+  CHECK(server.requests_for("/f") == 0);
+}
+
+TEST_CASE("fetch_text fetches a small document and retries transient failures") {
+  HttpStandin server;
+  server.serve("/f.sha256", "abc  f\n");
+  server.fail_next("/f.sha256", {500});
+  auto text = fetch_text(server.url("/f.sha256"), fast_options());
+  REQUIRE_MESSAGE(text.ok(), text.error().message());
+  CHECK(*text == "abc  f\n");
+  auto missing = fetch_text(server.url("/nothing"), fast_options());
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().why == "HTTP 404");
+}
