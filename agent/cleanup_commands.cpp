@@ -1,6 +1,7 @@
 #include "agent/cleanup_commands.h"
 
 #include "agent/cleanup_rule.h"
+#include "common/cli/path_flags.h"
 #include "common/cli/plan_command.h"
 
 namespace kc::cleanup {
@@ -18,18 +19,17 @@ CLI::App* add_cleanup_command(CLI::App& app, CleanupOptions& o) {
       app, "cleanup",
       "Delete Node objects of instances the cluster autoscaler scaled away (the kc-cleanup "
       "daemon)");
-  cmd->add_option("--kubeconfig", o.kubeconfig,
-                  "Kubeconfig with a client certificate (YAML or JSON)")
-      ->capture_default_str()
-      ->type_name("FILE");
+  cli::add_host_path_option(cmd, "--kubeconfig", o.kubeconfig,
+                            "Kubeconfig with a client certificate (YAML or JSON)")
+      ->capture_default_str();
   cmd->add_option("--context", o.context, "Kubeconfig context (default: its current-context)");
   cmd->add_option("--server", o.server, "API server URL (flag form, instead of --kubeconfig)")
       ->type_name("URL");
-  cmd->add_option("--certificate-authority", o.certificate_authority, "PEM CA of the API server")
-      ->type_name("FILE");
-  cmd->add_option("--client-certificate", o.client_certificate, "PEM client certificate")
-      ->type_name("FILE");
-  cmd->add_option("--client-key", o.client_key, "PEM client key")->type_name("FILE");
+  cli::add_host_path_option(cmd, "--certificate-authority", o.certificate_authority,
+                            "PEM CA of the API server");
+  cli::add_host_path_option(cmd, "--client-certificate", o.client_certificate,
+                            "PEM client certificate");
+  cli::add_host_path_option(cmd, "--client-key", o.client_key, "PEM client key");
   cmd->add_option("--grace", o.grace, "How long Ready must have been Unknown before deletion")
       ->capture_default_str()
       ->check(duration_check)
@@ -72,20 +72,19 @@ CLI::App* add_credentials_command(CLI::App& app, CredentialsOptions& o) {
       "manifest");
   cmd->add_option("--server", o.server, "API server URL (default: the one in admin.conf)")
       ->type_name("URL");
-  cmd->add_option("--ca-cert", o.ca_cert, "Cluster CA certificate")
-      ->capture_default_str()
-      ->type_name("FILE");
-  cmd->add_option("--ca-key", o.ca_key, "Cluster CA key")->capture_default_str()->type_name("FILE");
-  cmd->add_option("--kubeconfig", o.kubeconfig, "Where to write kc-cleanup's kubeconfig")
-      ->capture_default_str()
-      ->type_name("FILE");
-  cmd->add_option("--admin-kubeconfig", o.admin_kubeconfig,
-                  "Kubeconfig allowed to manage RBAC (applies the manifest; server default)")
-      ->capture_default_str()
-      ->type_name("FILE");
-  cmd->add_option("--rbac-manifest", o.rbac_manifest, "Where to write the RBAC manifest")
-      ->capture_default_str()
-      ->type_name("FILE");
+  cli::add_host_path_option(cmd, "--ca-cert", o.ca_cert, "Cluster CA certificate")
+      ->capture_default_str();
+  cli::add_host_path_option(cmd, "--ca-key", o.ca_key, "Cluster CA key")->capture_default_str();
+  cli::add_host_path_option(cmd, "--kubeconfig", o.kubeconfig,
+                            "Where to write kc-cleanup's kubeconfig")
+      ->capture_default_str();
+  cli::add_host_path_option(
+      cmd, "--admin-kubeconfig", o.admin_kubeconfig,
+      "Kubeconfig allowed to manage RBAC (applies the manifest; server default)")
+      ->capture_default_str();
+  cli::add_host_path_option(cmd, "--rbac-manifest", o.rbac_manifest,
+                            "Where to write the RBAC manifest")
+      ->capture_default_str();
   cmd->add_option("--valid-days", o.valid_days, "Certificate lifetime")
       ->capture_default_str()
       ->check(CLI::Range(2, 3650));

@@ -297,7 +297,7 @@ Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::
   NodeListPage all;
   KC_TRY(client.list(
       "list nodes", kNodes, limit,
-      [&](std::string& body) -> Result<std::string> {
+      [&](const std::string& body) -> Result<std::string> {
         auto page = parse_node_list(body);
         if (!page) return std::move(page).error();
         for (NodeInfo& n : page->items) all.items.push_back(std::move(n));

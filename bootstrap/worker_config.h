@@ -6,7 +6,7 @@
 
 #include "common/assets/assets_step.h"
 #include "common/core/error.h"
-#include "common/core/log.h"
+#include "common/core/secret.h"
 
 namespace kc::worker {
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/core/secret.h"
+
 namespace kc::log {
 
 enum class Style { terminal, journal, plain };
@@ -32,27 +34,3 @@ std::string redact(std::string_view text);
 std::string_view journal_prefix(spdlog::level::level_enum level);
 
 }  // namespace kc::log
-
-namespace kc {
-
-// A value that must never be logged: formatting it prints "<redacted>".
-class Secret {
- public:
-  Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
-  const std::string& reveal() const { return value_; }
-  bool empty() const { return value_.empty(); }
-
- private:
-  std::string value_;
-};
-
-}  // namespace kc
-
-template <>
-struct fmt::formatter<kc::Secret> : fmt::formatter<std::string_view> {
-  template <class Ctx>
-  auto format(const kc::Secret&, Ctx& ctx) const {
-    return fmt::formatter<std::string_view>::format("<redacted>", ctx);
-  }
-};

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/core/error.h"
-#include "common/core/log.h"
+#include "common/core/secret.h"
 
 namespace kc::kubeadm {
 

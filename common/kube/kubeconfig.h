@@ -11,7 +11,7 @@
 
 #include "common/core/error.h"
 #include "common/core/host.h"
-#include "common/core/log.h"
+#include "common/core/secret.h"
 
 namespace kc {
 

@@ -210,8 +210,8 @@ class Engine {
   }
   ~Engine() {
     for (auto& t : verifiers_) t.join();
-    for (auto& job : jobs_) {
-      for (auto& s : job.segments) stop(*s);
+    for (const auto& job : jobs_) {
+      for (const auto& s : job.segments) stop(*s);
     }
     if (multi_) curl_multi_cleanup(multi_);
   }
@@ -271,7 +271,7 @@ class Engine {
  private:
   // Called on the loop's thread, or on a verifier's once the loop has let go of the job.
   void finish(Job& job, std::optional<Error> error) {
-    for (auto& s : job.segments) stop(*s);
+    for (const auto& s : job.segments) stop(*s);
     if (error) {
       job.error = std::move(error);
     }
@@ -342,9 +342,9 @@ class Engine {
     const int budget = std::max(1, options_.max_connections);
     const auto now = Clock::now();
     // Retries that are due.
-    for (auto& job : jobs_) {
+    for (const auto& job : jobs_) {
       if (job.finished) continue;
-      for (auto& s : job.segments) {
+      for (const auto& s : job.segments) {
         if (active_ >= budget) return;
         if (!s->done && !s->easy && s->not_before <= now) start(*s);
       }

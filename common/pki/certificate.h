@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/core/error.h"
-#include "common/core/log.h"
+#include "common/core/secret.h"
 
 struct x509_st;
 struct evp_pkey_st;

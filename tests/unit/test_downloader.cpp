@@ -18,12 +18,10 @@ namespace {
 
 struct Target {
   UniqueFd fd;
-  std::string name;
 };
 
 Target open_target(const ScratchDir& dir, const std::string& name) {
-  return {UniqueFd(::open((dir / name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)),
-          name};
+  return {UniqueFd(::open((dir / name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600))};
 }
 
 DownloadOptions fast_options() {
