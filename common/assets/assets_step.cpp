@@ -110,7 +110,7 @@ Result<std::optional<InstalledArtifact>> adopt_binary(const Host& host, const Ar
 }
 
 Error install_error(Error e, const Artifact& a) {
-  e.what = "install " + a.name + ": " + e.what;
+  e.context("install " + a.name);
   e.hint = "nothing was installed for " + a.name;
   return e;
 }
@@ -212,7 +212,7 @@ Result<Findings> AssetsStep::check(const StepContext& context) {
       auto text = fetch_text(digest_url, download);
       if (!text) {
         Error e = std::move(text).error();
-        e.what = "fetch the published digest of " + a.name;
+        e.context("fetch the published digest of " + a.name);
         e.hint = "nothing was installed for " + a.name;
         return e;
       }
@@ -304,7 +304,7 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     auto file = host.stage(host_path);
     if (!file) {
       Error e = std::move(file).error();
-      e.what = "download " + a.name + ": " + e.what;
+      e.context("download " + a.name);
       e.hint = "nothing was installed for " + a.name;
       return e;
     }
@@ -343,7 +343,9 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     if (auto saved = save_state(); !saved) errors.push_back(saved.error());
     installed.push_back(&a);
   };
-  if (options_.progress) download.progress = make_progress_display(::isatty(STDERR_FILENO) == 1);
+  if (options_.progress)
+    download.progress = make_progress_display(
+        ::isatty(STDERR_FILENO) == 1, [&context](const std::string& line) { context.info(line); });
   context.info("downloading " + names(to_install));
   download_all(requests, download);
   if (!seen.refreshed.empty() && installed.empty()) {

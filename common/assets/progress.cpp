@@ -1,7 +1,6 @@
 #include "common/assets/progress.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
@@ -21,6 +20,7 @@ std::string eta(uint64_t left, double rate) {
 
 struct Display {
   bool terminal = false;
+  std::function<void(const std::string&)> note;
   Clock::time_point start = Clock::now();
   Clock::time_point last_log = Clock::now();
   size_t lines_drawn = 0;
@@ -39,16 +39,16 @@ struct Display {
       if (!final && Clock::now() - last_log < std::chrono::seconds(5)) return;
       last_log = Clock::now();
       if (final) {
-        spdlog::info("downloaded {} in {:.1f} s ({}/s)", format_bytes(received), elapsed,
-                     format_bytes(static_cast<uint64_t>(rate)));
+        note(fmt::format("downloaded {} in {:.1f} s ({}/s)", format_bytes(received), elapsed,
+                         format_bytes(static_cast<uint64_t>(rate))));
       } else {
-        spdlog::info("downloading: {} of {} ({:.0f}%), {}/s, ETA {}", format_bytes(received),
-                     totals_known ? format_bytes(total) : std::string("?"),
-                     totals_known && total > 0
-                         ? 100.0 * static_cast<double>(received) / static_cast<double>(total)
-                         : 0.0,
-                     format_bytes(static_cast<uint64_t>(rate)),
-                     totals_known ? eta(total - std::min(total, received), rate) : "--");
+        note(fmt::format("downloading: {} of {} ({:.0f}%), {}/s, ETA {}", format_bytes(received),
+                         totals_known ? format_bytes(total) : std::string("?"),
+                         totals_known && total > 0
+                             ? 100.0 * static_cast<double>(received) / static_cast<double>(total)
+                             : 0.0,
+                         format_bytes(static_cast<uint64_t>(rate)),
+                         totals_known ? eta(total - std::min(total, received), rate) : "--"));
       }
       return;
     }
@@ -84,9 +84,11 @@ std::string format_bytes(uint64_t bytes) {
   return fmt::format("{:.2f} GB", static_cast<double>(bytes) / 1e9);
 }
 
-std::function<void(const std::vector<ProgressItem>&, bool)> make_progress_display(bool terminal) {
+std::function<void(const std::vector<ProgressItem>&, bool)> make_progress_display(
+    bool terminal, std::function<void(const std::string&)> note) {
   auto display = std::make_shared<Display>();
   display->terminal = terminal;
+  display->note = std::move(note);
   return
       [display](const std::vector<ProgressItem>& items, bool final) { (*display)(items, final); };
 }

@@ -1,6 +1,6 @@
 // Download progress for people: on a terminal, a live display (one line per artifact and a total
 // line: bytes, rate, ETA) redrawn in place on stderr; elsewhere (journal, CI logs) an info log
-// line every few seconds.
+// line every few seconds, handed to `note` (the step's reporter).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,9 @@ namespace kc {
 // "12.3 MB"
 std::string format_bytes(uint64_t bytes);
 
-// A progress callback for DownloadOptions::progress.
-std::function<void(const std::vector<ProgressItem>&, bool)> make_progress_display(bool terminal);
+// A progress callback for DownloadOptions::progress. Off a terminal, each progress line goes to
+// `note`; on one, the live display is drawn on stderr.
+std::function<void(const std::vector<ProgressItem>&, bool)> make_progress_display(
+    bool terminal, std::function<void(const std::string&)> note);
 
 }  // namespace kc
