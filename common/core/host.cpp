@@ -320,6 +320,13 @@ Status Host::make_dirs(std::string_view host_path) const {
   return {};
 }
 
+Result<UniqueFd> Host::open_lock_file(std::string_view host_path) const {
+  const fs::path p = path(host_path);
+  UniqueFd fd(::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd) return errno_error("open lock file", p.string());
+  return fd;
+}
+
 Status Host::chmod(std::string_view host_path, mode_t mode) const {
   const fs::path p = path(host_path);
   if (::chmod(p.c_str(), mode) != 0) return errno_error("chmod", p.string());

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/core/error.h"
+#include "common/core/fd.h"
 
 namespace kc {
 
@@ -149,6 +150,8 @@ class Host {
 
   // Creates a directory and its missing parents (mode 0777 & ~umask, as mkdir -p).
   Status make_dirs(std::string_view host_path) const;
+  // Opens (creating it 0644 if missing) a file kept open for flock(2), such as /run/kc.lock.
+  Result<UniqueFd> open_lock_file(std::string_view host_path) const;
   Status chmod(std::string_view host_path, mode_t mode) const;
   // Removes a file; a missing file is not an error.
   Status remove(std::string_view host_path) const;

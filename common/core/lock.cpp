@@ -1,6 +1,5 @@
 #include "common/core/lock.h"
 
-#include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,9 +10,10 @@ namespace kc {
 
 Result<std::optional<HostLock>> HostLock::try_acquire(const Host& host, std::string* holder) {
   KC_TRY(host.make_dirs(paths::run));
-  const auto path = host.path(kPath);
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd) return errno_error("open lock file", path.string());
+  const auto path = host.path(kPath);  // for messages
+  auto opened = host.open_lock_file(kPath);
+  if (!opened) return std::move(opened).error();
+  UniqueFd fd = std::move(*opened);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return errno_error("lock", path.string());
     if (holder) {

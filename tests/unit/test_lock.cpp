@@ -26,3 +26,17 @@ TEST_CASE("the host lock is exclusive and released with its holder") {
   REQUIRE(again.ok());
   CHECK(again->has_value());
 }
+
+TEST_CASE("a symlink in place of the lock file is refused, naming the file, and not followed") {
+  ScratchDir dir;
+  Host host(dir.path());
+  dir.write("elsewhere", "");
+  std::filesystem::create_directories(dir / "run");
+  std::filesystem::create_symlink(dir / "elsewhere", dir / "run/kc.lock");
+  std::string holder;
+  auto lock = HostLock::try_acquire(host, &holder);
+  REQUIRE_FALSE(lock.ok());
+  CHECK(lock.error().what == "open lock file");
+  CHECK(lock.error().where.find("run/kc.lock") != std::string::npos);
+  CHECK(dir.read("elsewhere").empty());
+}
