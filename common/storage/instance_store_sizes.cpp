@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/aws/cluster_tags.h"
+
 namespace kc::storage {
 namespace {
 
@@ -76,6 +78,16 @@ std::optional<std::string> ephemeral_storage_quantity(std::string_view type) {
   auto store = instance_store_for(type);
   if (!store) return std::nullopt;
   return fmt::format("{}G", store->total_gb());
+}
+
+}  // namespace kc::storage
+
+namespace kc::storage {
+
+std::optional<std::pair<std::string, std::string>> ephemeral_storage_tag(std::string_view type) {
+  auto quantity = ephemeral_storage_quantity(type);
+  if (!quantity) return std::nullopt;
+  return std::make_pair(std::string(aws::kNodeTemplateEphemeralStorageTagKey), *quantity);
 }
 
 }  // namespace kc::storage

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kc::storage {
 
@@ -24,5 +25,10 @@ std::optional<InstanceStore> instance_store_for(std::string_view instance_type);
 // The tag's value for a type: "300G" for m5d.2xlarge (GB, as Kubernetes' "G" suffix means), or
 // nullopt as above.
 std::optional<std::string> ephemeral_storage_quantity(std::string_view instance_type);
+
+// The launch template tag for it: {kNodeTemplateEphemeralStorageTagKey (common/aws/cluster_tags.h),
+// "300G"}, or nullopt as above.
+std::optional<std::pair<std::string, std::string>> ephemeral_storage_tag(
+    std::string_view instance_type);
 
 }  // namespace kc::storage

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 using kc::storage::ephemeral_storage_quantity;
+using kc::storage::ephemeral_storage_tag;
 using kc::storage::instance_store_for;
 
 TEST_CASE("instance-store sizes of common types, in GB") {
@@ -23,4 +24,12 @@ TEST_CASE("types without instance store, unknown sizes and bad names have no ent
   CHECK_FALSE(instance_store_for("m5d").has_value());
   CHECK_FALSE(instance_store_for("").has_value());
   CHECK_FALSE(ephemeral_storage_quantity("t3.micro").has_value());
+}
+
+TEST_CASE("the autoscaler's node-template tag for a type with instance store") {
+  auto tag = ephemeral_storage_tag("c6id.2xlarge");
+  REQUIRE(tag.has_value());
+  CHECK(tag->first == "k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage");
+  CHECK(tag->second == "474G");
+  CHECK_FALSE(ephemeral_storage_tag("c6i.2xlarge").has_value());
 }
