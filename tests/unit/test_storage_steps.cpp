@@ -58,8 +58,8 @@ struct FakeSystemdState {
 
 class FakeSystemd final : public kc::Systemd {
  public:
-  FakeSystemd(FakeSystemdState& s, const FakeSysfs& sys, std::string dev)
-      : s_(s), sys_(sys), dev_(std::move(dev)) {}
+  FakeSystemd(FakeSystemdState& s, const FakeSysfs& sys, std::string dev, bool mounts)
+      : s_(s), sys_(sys), dev_(std::move(dev)), mounts_(mounts) {}
   kc::Status reload() override {
     s_.calls.push_back("reload");
     return {};
@@ -87,7 +87,7 @@ class FakeSystemd final : public kc::Systemd {
         {"var-lib-containerd.mount", "/var/lib/containerd"},
         {"var-lib-kubelet.mount", "/var/lib/kubelet"},
         {"var-log-pods.mount", "/var/log/pods"}};
-    if (where.count(unit)) sys_.mount(dev_, where.at(unit), "/dev/kc");
+    if (mounts_ && where.count(unit)) sys_.mount(dev_, where.at(unit), "/dev/kc");
     return std::string("done");
   }
   kc::Result<std::string> restart(const std::string& unit) override { return start(unit); }
@@ -105,6 +105,7 @@ class FakeSystemd final : public kc::Systemd {
   FakeSystemdState& s_;
   const FakeSysfs& sys_;
   std::string dev_;
+  bool mounts_;
 };
 
 struct Lines final : kc::Reporter {
@@ -122,6 +123,7 @@ struct Machine {
   std::shared_ptr<FakeDevices> devices = std::make_shared<FakeDevices>(sys);
   FakeSystemdState systemd;
   std::string mounted_dev = "259:10";
+  bool mounts = true;  // false: a start job "done" that mounted nothing
 
   Machine() {
     sys.disk("nvme0n1", "259:0", kEbsModel);
@@ -138,7 +140,8 @@ struct Machine {
     StorageSeams seams;
     seams.devices = devices;
     seams.connect = [this](const std::string&) -> kc::Result<std::unique_ptr<kc::Systemd>> {
-      return std::unique_ptr<kc::Systemd>(std::make_unique<FakeSystemd>(systemd, sys, mounted_dev));
+      return std::unique_ptr<kc::Systemd>(
+          std::make_unique<FakeSystemd>(systemd, sys, mounted_dev, mounts));
     };
     kc::Plan plan;
     kc::Phase phase{"storage", {}};
@@ -248,6 +251,19 @@ TEST_CASE(
   CHECK(r.lines.warnings[0] ==
         "skipped /dev/nvme1n1 (NVMe instance storage): carries a signature kc did not write: "
         "ext4 filesystem (LABEL=data, UUID=u-1); kc leaves it alone");
+}
+
+TEST_CASE("kc's filesystem not mounted after its start: no directory is made on the root volume") {
+  Machine m;
+  m.sys.disk("nvme1n1", "259:10", kInstanceStoreModel);
+  m.mounts = false;
+  auto r = m.run(false);
+  REQUIRE_FALSE(r.report.ok());
+  CHECK(r.report.error().message().find("kc's filesystem is not mounted there") !=
+        std::string::npos);
+  CHECK(r.report.error().message().find("/var/mnt/ephemeral") != std::string::npos);
+  CHECK_FALSE(m.exists("var/mnt/ephemeral/containerd"));
+  CHECK_FALSE(m.exists("etc/systemd/system/var-lib-containerd.mount"));
 }
 
 TEST_CASE("no instance store: nothing run, no unit written") {
