@@ -80,7 +80,15 @@ class DisksStep final : public Step {
   Status apply(const StepContext&, std::vector<Change>& changes) override {
     const Decision& d = *state_->decision;
     for (Change& change : changes) {
-      KC_TRY(seams_.devices->run(d.commands.at(change.item)));
+      auto ran = seams_.devices->run(d.commands.at(change.item));
+      if (!ran && d.action == Action::assemble) {
+        Error e = std::move(ran).error();
+        e.hint =
+            "a disk of kc's earlier array may be missing; kc makes the array again once its "
+            "disks are blank (wipefs -a on each)";
+        return e;
+      }
+      KC_TRY(std::move(ran));
     }
     if (d.action != Action::assemble) return {};
     // An array kc assembled again holds the filesystem kc made on it, unless the machine

@@ -20,6 +20,7 @@ class FakeDevices final : public BlockDevices {
   explicit FakeDevices(const FakeSysfs& sys) : sys_(sys) {}
   std::map<std::string, Probe> probes;
   std::vector<std::string> commands;
+  std::string failing;  // a program that fails
 
   kc::Result<Probe> probe(const std::string& device) override {
     auto it = probes.find(alias(device));
@@ -28,6 +29,7 @@ class FakeDevices final : public BlockDevices {
   kc::Status run(const Command& c) override {
     commands.push_back(c.text());
     const std::string& program = c.argv.at(0);
+    if (program == failing) return kc::Error{"run", c.text(), "exited with status 1", ""};
     const std::string& last = c.argv.back();
     if (program.starts_with("mkfs.")) {
       probes[alias(last)] = Probe{{{"TYPE", program.substr(5)}, {"LABEL", kLabel}}, false};
@@ -264,6 +266,24 @@ TEST_CASE("kc's filesystem not mounted after its start: no directory is made on 
   CHECK(r.report.error().message().find("/var/mnt/ephemeral") != std::string::npos);
   CHECK_FALSE(m.exists("var/mnt/ephemeral/containerd"));
   CHECK_FALSE(m.exists("etc/systemd/system/var-lib-containerd.mount"));
+}
+
+TEST_CASE("kc's array not running: assembled; a failed assembly says how to start over") {
+  Machine m;
+  m.sys.disk("nvme1n1", "259:10", kInstanceStoreModel);
+  m.sys.disk("nvme2n1", "259:11", kInstanceStoreModel);
+  const Probe member{{{"TYPE", "linux_raid_member"}, {"LABEL", "any:kc-ephemeral"}, {"UUID", "a"}},
+                     false};
+  m.devices->probes["/dev/nvme1n1"] = member;
+  m.devices->probes["/dev/nvme2n1"] = member;
+  m.devices->failing = "mdadm";
+  auto r = m.run(false);
+  REQUIRE_FALSE(r.report.ok());
+  CHECK(m.devices->commands ==
+        std::vector<std::string>{
+            "mdadm --assemble /dev/md/kc-ephemeral --run /dev/nvme1n1 /dev/nvme2n1"});
+  CHECK(r.report.error().hint.find("wipefs -a") != std::string::npos);
+  CHECK_FALSE(m.exists("etc/systemd/system/var-mnt-ephemeral.mount"));
 }
 
 TEST_CASE("no instance store: nothing run, no unit written") {
