@@ -212,7 +212,7 @@ int run_workers_command(const Options& options, const cli::GlobalOptions& global
     if (asked) {
       facts = std::move(*asked);
     } else {
-      const Error& e = asked.error();  // its hint is about the identity flags of init
+      const Error e = asked.error();  // its hint is about the identity flags of init
       imds_problem = e.what + ": " + e.where + ": " + e.why;
     }
   }
