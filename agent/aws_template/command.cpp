@@ -207,12 +207,12 @@ int run_workers_command(const Options& options, const cli::GlobalOptions& global
   std::string imds_problem;
   if (flags.image_id.empty() || flags.subnets.empty()) {
     aws::ImdsClient imds(aws::ImdsOptions{.endpoint = aws::imds_endpoint_from_environment()});
-    aws::InstanceMetadata& source = metadata != nullptr ? *metadata : imds;
-    auto asked = leader_facts(source);
+    aws::InstanceMetadata* source = metadata != nullptr ? metadata : &imds;
+    auto asked = leader_facts(*source);
     if (asked) {
       facts = std::move(*asked);
     } else {
-      const Error e = asked.error();  // its hint is about the identity flags of init
+      const Error& e = asked.error();  // its hint is about the identity flags of init
       imds_problem = e.what + ": " + e.where + ": " + e.why;
     }
   }
