@@ -143,11 +143,15 @@ ordered_json outputs(const ClusterConfig& c) {
   ordered_json out;
   out["LeaderInstanceId"] =
       output("The leader instance", cfn::ref("Leader"), n, "LeaderInstanceId");
-  out["LeaderPublicIp"] =
-      output("SSH here: ssh core@ADDRESS", cfn::get_att("Leader", "PublicIp"), n, "LeaderPublicIp");
-  out["LeaderPublicDnsName"] =
-      output("The leader's public DNS name", cfn::get_att("Leader", "PublicDnsName"), n,
-             "LeaderPublicDnsName");
+  // Default subnets give instances a public address; another subnet may not, and asking for
+  // the PublicIp of an instance without one fails the stack.
+  if (c.subnet_id.empty()) {
+    out["LeaderPublicIp"] = output("SSH here: ssh core@ADDRESS", cfn::get_att("Leader", "PublicIp"),
+                                   n, "LeaderPublicIp");
+    out["LeaderPublicDnsName"] =
+        output("The leader's public DNS name", cfn::get_att("Leader", "PublicDnsName"), n,
+               "LeaderPublicDnsName");
+  }
   out["LeaderPrivateIp"] = output("The leader's private address (the API server's)",
                                   cfn::get_att("Leader", "PrivateIp"), n, "LeaderPrivateIp");
   out["LeaderPrivateDnsName"] =

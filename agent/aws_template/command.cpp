@@ -158,8 +158,9 @@ int run_cluster_command(const Options& options, const cli::GlobalOptions& global
             << "Then find the leader's address:\n"
             << "  aws cloudformation describe-stacks --stack-name "
             << cluster_stack_name(config->cluster_name)
-            << " --query \"Stacks[0].Outputs[?OutputKey=='LeaderPublicIp'].OutputValue\" "
-               "--output text\n";
+            << " --query \"Stacks[0].Outputs[?OutputKey=='"
+            << (config->subnet_id.empty() ? "LeaderPublicIp" : "LeaderPrivateIp")
+            << "'].OutputValue\" --output text\n";
   return exit_code::ok;
 }
 

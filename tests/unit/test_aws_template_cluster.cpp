@@ -112,6 +112,10 @@ TEST_CASE("cluster template: --vpc-id, --subnet and an arm64 type") {
   const ordered_json t = cluster_template(*c);
   CHECK(t["Resources"]["SecurityGroup"]["Properties"]["VpcId"] == "vpc-0123456789abcdef0");
   CHECK(t["Resources"]["Leader"]["Properties"]["SubnetId"] == "subnet-0123456789abcdef0");
+  // A subnet of the operator's may give no public address: no output may ask for one.
+  CHECK_FALSE(t["Outputs"].contains("LeaderPublicIp"));
+  CHECK_FALSE(t["Outputs"].contains("LeaderPublicDnsName"));
+  CHECK(t["Outputs"].contains("LeaderPrivateIp"));
   CHECK(t["Parameters"]["ImageId"]["Description"].get<std::string>().find("Values=arm64") !=
         std::string::npos);
 }
