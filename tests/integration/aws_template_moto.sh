@@ -17,7 +17,7 @@ MOTO_PORT=$(free_port)
 "$PY" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$SCRATCH/moto.log" 2>&1 &
 MOTO_PID=$!
 on_exit "kill $MOTO_PID"
-for _ in $(seq 1 150); do
+for _ in $(seq 1 450); do  # up to 90 s: moto loads every service first
   curl -sf "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1 && break
   kill -0 "$MOTO_PID" 2>/dev/null || fail "moto_server did not start: $(tail -5 "$SCRATCH/moto.log")"
   sleep 0.2
