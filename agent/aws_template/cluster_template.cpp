@@ -55,7 +55,8 @@ ordered_json security_group(const ClusterConfig& c) {
                                    {"Description", "SSH"}});
   }
   ordered_json properties{
-      {"GroupName", c.cluster_name},
+      // "kc-" keeps clear of the names EC2 refuses ("default", "sg-...").
+      {"GroupName", "kc-" + c.cluster_name},
       {"GroupDescription",
        "kc cluster " + c.cluster_name + ": SSH from the given blocks, all traffic between members"},
       {"SecurityGroupIngress", std::move(ingress)},

@@ -157,6 +157,7 @@ check(sorted(json.dumps(r, sort_keys=True) for r in inline) == sorted(json.dumps
     {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": SSH4, "Description": "SSH"},
     {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIpv6": SSH6, "Description": "SSH"}]),
       f"(template) SSH from {SSH4} and {SSH6}, nothing else inline: {inline}")
+check(group["GroupName"] == f"kc-{CLUSTER}", f"security group name: {group['GroupName']}")
 check(tags_of(group) == {"Owner": OWNER, "Name": CLUSTER, f"kubernetes.io/cluster/{CLUSTER}": "owned"},
       f"security group tags: {tags_of(group)}")
 

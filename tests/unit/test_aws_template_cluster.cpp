@@ -59,6 +59,7 @@ TEST_CASE("cluster template: SSH from the given blocks only, all traffic within 
   CHECK(self["IpProtocol"] == "-1");
   CHECK(self["SourceSecurityGroupId"] == self["GroupId"]);
   CHECK_FALSE(t["Resources"]["SecurityGroup"]["Properties"].contains("VpcId"));
+  CHECK(t["Resources"]["SecurityGroup"]["Properties"]["GroupName"] == "kc-toil");
 }
 
 TEST_CASE("cluster template: the leader's tags, IMDSv2 with hop limit 2, root volume") {
