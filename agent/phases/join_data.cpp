@@ -52,7 +52,15 @@ class ServedKcWorkerStep final : public Step {
     return "the kc-worker kc-serve serves (" + source_->file + ")";
   }
   Result<Findings> check(const StepContext& context) override {
-    KC_TRY(source_->load());
+    if (auto loaded = source_->load(); !loaded) {
+      // Planned, not failed: a dry run (from a build tree, say) shows the rest of the plan; a
+      // real run stops in apply() with this error.
+      context.warn(loaded.error().message());
+      Findings findings{{}, ""};
+      findings.changes.push_back({Verb::install, served_kc_worker_path("ARCH"),
+                                  "from " + source_->file + " (not found: give --kc-worker FILE)"});
+      return findings;
+    }
     path_ = served_kc_worker_path(source_->arch);
     auto diff = compare_file(context.host, path_, source_->content, 0755);
     if (!diff) return std::move(diff).error();
@@ -65,6 +73,7 @@ class ServedKcWorkerStep final : public Step {
     return findings;
   }
   Status apply(const StepContext& context, std::vector<Change>&) override {
+    KC_TRY(source_->load());
     KC_TRY(context.host.make_dirs(kServeDirectory));
     return context.host.replace_atomically(path_, source_->content, 0755);
   }
@@ -82,7 +91,13 @@ class KcServeUnitStep final : public Step {
   std::string describe() const override { return "kc-serve.service"; }
   bool needs_systemd() const override { return true; }
   Result<Findings> check(const StepContext& context) override {
-    KC_TRY(source_->load());
+    units_.reset();
+    if (!source_->load()) {  // the step before says why
+      Findings findings{{}, ""};
+      findings.changes.push_back({Verb::start, "kc-serve.service",
+                                  "(written, enabled and started once --kc-worker is found)"});
+      return findings;
+    }
     UnitSpec spec = embedded_unit_spec("kc-serve.service", true);
     spec.files.push_back(
         {"kc-serve.service.d/10-pin.conf",
@@ -93,6 +108,7 @@ class KcServeUnitStep final : public Step {
     return units_->check(context);
   }
   Status apply(const StepContext& context, std::vector<Change>& changes) override {
+    KC_TRY(source_->load());
     return units_->apply(context, changes);
   }
 

@@ -30,10 +30,9 @@ class UserDataStep final : public Step {
     contents_.clear();
     Findings findings{{},
                       fmt::format("{} and {} (0600)", kIgnitionUserDataPath, kShellUserDataPath)};
-    KC_TRY(source_->load());
     auto join_file = host.stat(join::kJoinFilePath);
     if (!join_file) return std::move(join_file).error();
-    if (!join_file->has_value()) {
+    if (!join_file->has_value() || !source_->load()) {
       // A dry run: the join-data phase writes the join file first.
       for (const auto& copy : kCopies) {
         findings.changes.push_back(
@@ -43,6 +42,7 @@ class UserDataStep final : public Step {
       }
       return findings;
     }
+    KC_TRY(source_->load());
     auto on_host = join::read_join_file(host);
     if (!on_host) return std::move(on_host).error();
     auto binary = worker_binary(host, on_host->join.api_server_endpoint, source_->arch, url_);

@@ -268,7 +268,7 @@ TEST_CASE("a dry run on a fresh host plans the token and the join file") {
   CHECK_FALSE(std::filesystem::exists(root / "etc/kc"));
 }
 
-TEST_CASE("a missing --kc-worker is an error naming the file") {
+TEST_CASE("a missing --kc-worker is planned with a warning and stops a real run, naming it") {
   InitOptions options;
   options.join.kc_worker = "/nonexistent/kc-worker";
   auto config = resolve_leader_config(options);
@@ -279,9 +279,23 @@ TEST_CASE("a missing --kc-worker is an error naming the file") {
     ScratchDir root;
     const Host host(root.path());
     StepContext context(host, true);
+    struct Collect final : Reporter {
+      std::vector<std::string> warnings;
+      void line(std::string_view, std::string_view) override {}
+      void info(std::string_view, std::string_view) override {}
+      void warn(std::string_view, std::string_view text) override { warnings.emplace_back(text); }
+    } reporter;
+    context.reporter = &reporter;
     auto findings = phase.steps[0]->check(context);
-    REQUIRE_FALSE(findings.ok());
-    CHECK(findings.error().where == "/nonexistent/kc-worker");
-    CHECK(findings.error().hint.find("--kc-worker") != std::string::npos);
+    REQUIRE(findings.ok());
+    REQUIRE(findings->changes.size() == 1);
+    CHECK(findings->changes[0].detail.find("give --kc-worker FILE") != std::string::npos);
+    REQUIRE(reporter.warnings.size() == 1);
+    CHECK(reporter.warnings[0].find("/nonexistent/kc-worker") != std::string::npos);
+    auto applied = phase.steps[0]->apply(context, findings->changes);
+    REQUIRE_FALSE(applied.ok());
+    CHECK(applied.error().where == "/nonexistent/kc-worker");
+    CHECK(applied.error().hint.find("--kc-worker") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(root / "var/lib/kc"));
   }
 }
