@@ -130,18 +130,13 @@ void add_join_commands(CLI::App& app, JoinCommands& c) {
 }
 
 int run_ca_hash_command(const CaHashOptions& options, const cli::GlobalOptions& global) {
-  std::string where;
-  Result<std::optional<std::string>> pem = std::optional<std::string>();
-  if (options.certificate.empty()) {
-    const Host host(global.root);
-    where = host.path(kCaCertPath).string();
-    pem = host.read_file(kCaCertPath);
-  } else {
-    std::string name;
-    const Host here = Host::for_operator_file(options.certificate, name);
-    where = options.certificate;
-    pem = here.read_file(name);
-  }
+  const bool default_ca = options.certificate.empty();
+  std::string name;
+  const Host host =
+      default_ca ? Host(global.root) : Host::for_operator_file(options.certificate, name);
+  if (default_ca) name = std::string(kCaCertPath);
+  const std::string where = default_ca ? host.path(name).string() : options.certificate;
+  auto pem = host.read_file(name);
   if (!pem) return failed("ca-hash", pem.error());
   if (!pem->has_value()) {
     return failed("ca-hash", Error{"read the CA certificate", where, "No such file or directory",
