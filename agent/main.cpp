@@ -1,6 +1,7 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
 #include "agent/join_commands.h"
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   leader::JoinCommands join;
   leader::add_join_commands(*app, join);
 
+  aws_template::Options aws_template_options;
+  aws_template::Commands aws_template_cmds =
+      aws_template::add_aws_template_command(*app, aws_template_options);
+
   return cli::run(
       *app, global,
       {
@@ -45,6 +50,10 @@ int main(int argc, char** argv) {
           {join.token_rotate_command,
            [&] { return leader::run_token_rotate_command(join.token_rotate, global); }},
           {join.serve_command, [&] { return leader::run_serve_command(join.serve, global); }},
+          {aws_template_cmds.cluster,
+           [&] { return aws_template::run_cluster_command(aws_template_options, global); }},
+          {aws_template_cmds.workers,
+           [&] { return aws_template::run_workers_command(aws_template_options, global); }},
       },
       argc, argv);
 }
