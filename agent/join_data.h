@@ -19,8 +19,8 @@ inline constexpr std::string_view kCaCertPath = "/etc/kubernetes/pki/ca.crt";
 inline constexpr std::string_view kAdminKubeconfigPath = "/etc/kubernetes/admin.conf";
 inline constexpr std::string_view kKubeadmPath = "/opt/bin/kubeadm";
 // The 0600 copies of the user data init keeps, and the --worker-binary-url it was given.
-inline constexpr std::string_view kIgnitionUserDataPath = "/etc/kc/worker-user-data.ign";
-inline constexpr std::string_view kShellUserDataPath = "/etc/kc/worker-user-data.sh";
+inline constexpr std::string_view kIgnitionUserDataPath = "/etc/kc/user-data.ign";
+inline constexpr std::string_view kShellUserDataPath = "/etc/kc/user-data.sh";
 inline constexpr std::string_view kWorkerBinaryUrlPath = "/etc/kc/worker-binary-url";
 inline constexpr std::string_view kTokenDescription =
     "kc: joins the workers the Auto Scaling Group launches";

@@ -91,10 +91,10 @@ for secret in "${NEW#*.}" "${OLD#*.}"; do
   ! grep -q "$secret" "$SCRATCH/rotate.log" || fail "a token's secret was logged"
 done
 grep -q "$NEW" "$SCRATCH/rotated.sh" || fail "token rotate did not print the new user data"
-for copy in worker-user-data.ign worker-user-data.sh; do
+for copy in user-data.ign user-data.sh; do
   [ "$(stat -c %a "$R/etc/kc/$copy")" = 600 ] || fail "/etc/kc/$copy is not 0600"
 done
-cmp -s "$SCRATCH/rotated.sh" "$R/etc/kc/worker-user-data.sh" || fail "the printed user data is not the kept copy"
+cmp -s "$SCRATCH/rotated.sh" "$R/etc/kc/user-data.sh" || fail "the printed user data is not the kept copy"
 echo "token rotate: new token through kubeadm (ttl 48h), old one deleted, no secret in argv or log"
 
 # --- kc-serve on a free port, pinned ---

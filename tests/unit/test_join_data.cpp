@@ -204,7 +204,7 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
   CHECK(join->join.cluster_name == "toil");
   const std::string arch = *elf_arch(self_binary(), "self");
   CHECK(*host.sha256(served_kc_worker_path(arch)) == sha256_hex(self_binary()));
-  for (const char* copy : {"etc/kc/worker-user-data.ign", "etc/kc/worker-user-data.sh"}) {
+  for (const char* copy : {"etc/kc/user-data.ign", "etc/kc/user-data.sh"}) {
     CAPTURE(copy);
     CHECK((std::filesystem::status(root / copy).permissions() & std::filesystem::perms::all) ==
           std::filesystem::perms(0600));
@@ -264,7 +264,7 @@ TEST_CASE("a dry run on a fresh host plans the token and the join file") {
   CHECK(printed.find("would create a bootstrap token (kubeadm token create --ttl 0)") !=
         std::string::npos);
   CHECK(printed.find("would write /etc/kc/join.json") != std::string::npos);
-  CHECK(printed.find("would write /etc/kc/worker-user-data.ign") != std::string::npos);
+  CHECK(printed.find("would write /etc/kc/user-data.ign") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(root / "etc/kc"));
 }
 
