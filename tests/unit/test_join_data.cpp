@@ -229,11 +229,17 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
       ours_again.push_back(std::move(phase));
     }
   }
+  StepContext dry(host, true);
   std::FILE* quiet = std::tmpfile();
-  auto second = execute(ours_again, context, quiet);
+  auto second = execute(ours_again, dry, quiet);
+  std::rewind(quiet);
+  std::string dry_printed(1 << 16, '\0');
+  dry_printed.resize(std::fread(dry_printed.data(), 1, dry_printed.size(), quiet));
   std::fclose(quiet);
   REQUIRE(second.ok());
   CHECK(second->changes == 0);
+  CHECK(dry_printed.find("/etc/kc/join.json (0600) up to date") != std::string::npos);
+  CHECK(dry_printed.find(join->join.token.reveal().substr(7)) == std::string::npos);
   CHECK(join::read_join_file(host)->join.token.reveal() == join->join.token.reveal());
 }
 
