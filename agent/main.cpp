@@ -4,6 +4,7 @@
 #include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
+#include "agent/join_commands.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"
 
@@ -28,6 +29,9 @@ int main(int argc, char** argv) {
   cleanup::CredentialsOptions credentials_options;
   CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
 
+  leader::JoinCommands join;
+  leader::add_join_commands(*app, join);
+
   aws_template::Options aws_template_options;
   aws_template::Commands aws_template_cmds =
       aws_template::add_aws_template_command(*app, aws_template_options);
@@ -40,6 +44,12 @@ int main(int argc, char** argv) {
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,
            [&] { return cleanup::run_credentials_command(credentials_options, global); }},
+          {join.ca_hash_command, [&] { return leader::run_ca_hash_command(join.ca_hash, global); }},
+          {join.user_data_command,
+           [&] { return leader::run_user_data_command(join.user_data, global); }},
+          {join.token_rotate_command,
+           [&] { return leader::run_token_rotate_command(join.token_rotate, global); }},
+          {join.serve_command, [&] { return leader::run_serve_command(join.serve, global); }},
           {aws_template_cmds.cluster,
            [&] { return aws_template::run_cluster_command(aws_template_options, global); }},
           {aws_template_cmds.workers,

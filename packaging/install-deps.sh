@@ -9,6 +9,7 @@ build_deps=(
   libnghttp2-dev libidn2-dev libssh2-1-dev libpsl-dev libunistring-dev
   libzstd-dev libbrotli-dev zlib1g-dev
   libyaml-cpp-dev               # YAML: kubeconfigs and the RBAC manifest
+  libevent-dev                  # evhttp: kc-serve, the static HTTP server on the leader
   # header-only
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
 )
