@@ -1,5 +1,6 @@
 #include "agent/aws_template/command.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -122,10 +123,11 @@ Commands add_aws_template_command(CLI::App& app, Options& o) {
                    "networking from reading the instance metadata, and so the user data and its "
                    "join token; raise it only for pods that must reach IMDS themselves")
       ->capture_default_str();
-  cli::add_operator_file_option(c.workers, "--user-data-file", o.user_data_file,
-                                std::string("Worker user data (default: the leader's copy, ") +
-                                    kIgnitionUserDataPath + " or " + kShellUserDataPath +
-                                    " under --root)");
+  cli::add_operator_file_option(
+      c.workers, "--user-data-file", o.user_data_file,
+      fmt::format("Worker user data (default: the leader's copy, {} or "
+                  "{} under --root)",
+                  leader::kIgnitionUserDataPath, leader::kShellUserDataPath));
   c.workers
       ->add_option("--user-data-format", o.user_data_format,
                    "Which of the leader's copies to embed")
@@ -188,7 +190,8 @@ Result<std::string> read_user_data(const Options& o, const std::string& root, st
     text << in.rdbuf();
     return text.str();
   }
-  const char* path = o.user_data_format == "shell" ? kShellUserDataPath : kIgnitionUserDataPath;
+  const std::string_view path =
+      o.user_data_format == "shell" ? leader::kShellUserDataPath : leader::kIgnitionUserDataPath;
   const Host host(root);
   source = host.path(path).string();
   auto content = host.read_file(path);

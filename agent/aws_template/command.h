@@ -6,14 +6,11 @@
 #include <string>
 
 #include "agent/aws_template/config.h"
+#include "agent/join_data.h"
 #include "common/aws/identity.h"
 #include "common/cli/cli.h"
 
 namespace kc::aws_template {
-
-// Where kc-leader init keeps its copies of the worker user data (host paths, under --root).
-inline constexpr const char* kIgnitionUserDataPath = "/etc/kc/user-data.ign";
-inline constexpr const char* kShellUserDataPath = "/etc/kc/user-data.sh";
 
 struct Options {
   ClusterFlags cluster;
