@@ -1,6 +1,7 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/addons/addons_commands.h"
 #include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
 #include "common/cli/cli.h"
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
   cleanup::CredentialsOptions credentials_options;
   CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
 
+  addons::CommandOptions addons_options;
+  const addons::AddonsCommands addons_cmds = addons::add_addons_commands(*app, addons_options);
+
   return cli::run(
       *app, global,
       {
@@ -35,6 +39,8 @@ int main(int argc, char** argv) {
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,
            [&] { return cleanup::run_credentials_command(credentials_options, global); }},
+          {addons_cmds.render, [&] { return addons::run_render_command(addons_options, global); }},
+          {addons_cmds.apply, [&] { return addons::run_apply_command(addons_options, global); }},
       },
       argc, argv);
 }
