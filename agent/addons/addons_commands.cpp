@@ -126,19 +126,26 @@ Result<std::optional<LeaderIdentity>> resolve_leader(const CommandOptions& o) {
   flags.vpc_cidrs = o.settings.vpc_cidrs;
   auto identity = aws::resolve_identity(flags, &imds);
   if (!identity) return std::move(identity).error().context("find the leader's identity");
-  leader.node_name = identity->node_name;
-  leader.dns_names.push_back(identity->node_name);
-  leader.addresses.push_back(identity->node_ip);
+  auto found = leader_identity(*identity, imds);
+  if (!found) return std::move(found).error();
+  for (const std::string& n : leader.dns_names) found->dns_names.push_back(n);
+  for (const std::string& a : leader.addresses) found->addresses.push_back(a);
+  return std::optional<LeaderIdentity>(*found);
+}
+
+}  // namespace
+
+Result<LeaderIdentity> leader_identity(const aws::NodeIdentity& identity,
+                                       aws::InstanceMetadata& metadata) {
+  LeaderIdentity leader{identity.node_name, {identity.node_name}, {identity.node_ip}};
   for (const char* path : {"public-hostname", "public-ipv4"}) {
-    auto value = imds.get(path);
+    auto value = metadata.get(path);
     if (!value) return std::move(value).error().context("find the leader's public names");
     if (!*value || (*value)->empty()) continue;
     (std::string(path) == "public-ipv4" ? leader.addresses : leader.dns_names).push_back(**value);
   }
-  return std::optional<LeaderIdentity>(leader);
+  return leader;
 }
-
-}  // namespace
 
 int run_render_command(const CommandOptions& o, const cli::GlobalOptions& global) {
   auto settings = resolve_settings(o);
@@ -152,10 +159,10 @@ int run_render_command(const CommandOptions& o, const cli::GlobalOptions& global
       std::fputs(text.c_str(), stdout);
       continue;
     }
-    char prefix[8];
-    std::snprintf(prefix, sizeof prefix, "%02d-", index++);
+    const std::string prefix = (index < 10 ? "0" : "") + std::to_string(index) + "-";
+    ++index;
     const std::filesystem::path file =
-        std::filesystem::path(o.output) / (std::string(prefix) + addon.name + ".yaml");
+        std::filesystem::path(o.output) / (prefix + addon.name + ".yaml");
     if (global.dry_run) {
       std::printf("would write %s\n", file.c_str());
       continue;

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/addons/csr_rules.h"
 #include "agent/addons/settings.h"
+#include "common/aws/identity.h"
 #include "common/cli/cli.h"
 
 namespace kc::addons {
@@ -30,6 +32,11 @@ struct AddonsCommands {
 AddonsCommands add_addons_commands(CLI::App& app, CommandOptions& options);
 int run_render_command(const CommandOptions& options, const cli::GlobalOptions& global);
 int run_apply_command(const CommandOptions& options, const cli::GlobalOptions& global);
+
+// The leader as its instance metadata describes it: its node name and private address, and its
+// public DNS name and IPv4 address when it has them (a serving CSR then asks for those too).
+Result<LeaderIdentity> leader_identity(const aws::NodeIdentity& identity,
+                                       aws::InstanceMetadata& metadata);
 
 // The settings with region and VPC CIDRs filled from IMDS when a flag left them out.
 Result<AddonSettings> resolve_settings(const CommandOptions& options);

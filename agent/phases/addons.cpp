@@ -1,3 +1,4 @@
+#include "agent/addons/addons_commands.h"
 #include "agent/addons/addons_steps.h"
 #include "agent/phases/phases.h"
 #include "common/aws/imds_client.h"
@@ -11,22 +12,21 @@ Phase addons_phase(const LeaderConfig& config) {
   settings.cluster_name = config.cluster_name;
   settings.kubernetes_version = config.kubernetes_version;
   settings.pod_subnet = config.pod_subnet;
+  aws::ImdsOptions imds_options;
+  imds_options.endpoint = aws::imds_endpoint_from_environment();
+  auto imds = std::make_shared<aws::ImdsClient>(imds_options);
   auto identity = std::make_shared<std::optional<Result<aws::NodeIdentity>>>();
-  auto resolve = [identity]() -> const Result<aws::NodeIdentity>& {
-    if (!*identity) {
-      aws::ImdsOptions o;
-      o.endpoint = aws::imds_endpoint_from_environment();
-      aws::ImdsClient imds(o);
-      identity->emplace(aws::resolve_identity({}, &imds));
-    }
+  auto resolve = [identity, imds]() -> const Result<aws::NodeIdentity>& {
+    if (!*identity) identity->emplace(aws::resolve_identity({}, imds.get()));
     return **identity;
   };
   addons::ApplyOptions options;
-  options.leader = [resolve]() -> Result<std::optional<addons::LeaderIdentity>> {
+  options.leader = [resolve, imds]() -> Result<std::optional<addons::LeaderIdentity>> {
     const auto& id = resolve();
     if (!id) return Error(id.error()).context("find the leader's identity");
-    addons::LeaderIdentity leader{id->node_name, {id->node_name}, {id->node_ip}};
-    return std::optional<addons::LeaderIdentity>(leader);
+    auto leader = addons::leader_identity(*id, *imds);
+    if (!leader) return std::move(leader).error();
+    return std::optional<addons::LeaderIdentity>(std::move(*leader));
   };
   return addons::addons_apply_phase(
       [settings, resolve]() -> Result<addons::AddonSettings> {

@@ -200,7 +200,7 @@ Result<std::vector<ObjectDifference>> observe_apply(Client& client,
     auto live = client.request("GET", object.path, "", "", tick);
     if (!live) return std::move(live).error().context(what);
     if (live->status == 404) {
-      out.push_back({object, ApplyAction::create, ""});
+      out.push_back({object, ApplyAction::create, "", ""});
       continue;
     }
     if (live->status != 200) {
