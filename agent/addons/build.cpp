@@ -15,8 +15,10 @@ json object(const char* api_version, const char* kind, const std::string& name,
 
 json rule(std::vector<std::string> groups, std::vector<std::string> resources,
           std::vector<std::string> verbs, std::vector<std::string> names) {
-  json r{{"apiGroups", groups}, {"resources", resources}, {"verbs", verbs}};
-  if (!names.empty()) r["resourceNames"] = names;
+  json r{{"apiGroups", std::move(groups)},
+         {"resources", std::move(resources)},
+         {"verbs", std::move(verbs)}};
+  if (!names.empty()) r["resourceNames"] = std::move(names);
   return r;
 }
 
