@@ -1,6 +1,7 @@
 #include "agent/init_command.h"
 
 #include "agent/init_plan.h"
+#include "agent/join_commands.h"
 #include "common/cli/asset_flags.h"
 #include "common/cli/plan_command.h"
 #include "common/cli/usage.h"
@@ -19,6 +20,7 @@ CLI::App* add_init_command(CLI::App& app, InitOptions& o) {
   command->add_option("--service-subnet", o.service_subnet, "CIDR block of the service IPs")
       ->capture_default_str()
       ->type_name("CIDR");
+  add_worker_join_flags(command, o.join);
   return command;
 }
 
@@ -26,7 +28,8 @@ int run_init_command(const InitOptions& options, const cli::GlobalOptions& globa
   auto config = resolve_leader_config(options);
   if (!config) return cli::usage_error("kc-leader", config.error());
   Plan plan = make_init_plan(*config);
-  return run_plan_command("kc-leader init", plan, global);
+  const int code = run_plan_command("kc-leader init", plan, global);
+  return code == 0 && !global.dry_run ? print_init_user_data(global) : code;
 }
 
 }  // namespace kc::leader

@@ -45,6 +45,8 @@ Result<LeaderConfig> resolve_leader_config(const InitOptions& o) {
     return invalid("--pod-subnet", o.pod_subnet, "overlaps --service-subnet " + o.service_subnet,
                    "choose blocks that do not overlap");
   }
+  auto join = resolve_worker_join_options(o.join);
+  if (!join) return std::move(join).error();
   LeaderConfig c;
   c.assets = o.assets;
   c.cluster_name = o.cluster_name;
@@ -52,6 +54,7 @@ Result<LeaderConfig> resolve_leader_config(const InitOptions& o) {
   c.arch = o.assets.arch;
   c.pod_subnet = o.pod_subnet;
   c.service_subnet = o.service_subnet;
+  c.join = std::move(*join);
   return c;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "agent/worker_join_options.h"
 #include "common/assets/assets_step.h"
 #include "common/core/error.h"
 
@@ -15,6 +16,7 @@ struct InitOptions {
   std::string cluster_name = "kubernetes";
   std::string pod_subnet = "10.244.0.0/16";  // the flannel add-on uses the same block
   std::string service_subnet = "10.96.0.0/12";
+  WorkerJoinOptions join;  // --kc-worker, --worker-binary-url, --token-ttl
 };
 
 struct LeaderConfig {
@@ -24,6 +26,7 @@ struct LeaderConfig {
   std::string arch;
   std::string pod_subnet;
   std::string service_subnet;
+  WorkerJoinOptions join;
 };
 
 // Checks every value; an error names the flag and is a usage error (exit code 2).

@@ -2,8 +2,10 @@
 #include <memory>
 
 #include "agent/addons/addons_commands.h"
+#include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
+#include "agent/join_commands.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"
 
@@ -30,6 +32,12 @@ int main(int argc, char** argv) {
 
   addons::CommandOptions addons_options;
   const addons::AddonsCommands addons_cmds = addons::add_addons_commands(*app, addons_options);
+  leader::JoinCommands join;
+  leader::add_join_commands(*app, join);
+
+  aws_template::Options aws_template_options;
+  aws_template::Commands aws_template_cmds =
+      aws_template::add_aws_template_command(*app, aws_template_options);
 
   return cli::run(
       *app, global,
@@ -41,6 +49,16 @@ int main(int argc, char** argv) {
            [&] { return cleanup::run_credentials_command(credentials_options, global); }},
           {addons_cmds.render, [&] { return addons::run_render_command(addons_options, global); }},
           {addons_cmds.apply, [&] { return addons::run_apply_command(addons_options, global); }},
+          {join.ca_hash_command, [&] { return leader::run_ca_hash_command(join.ca_hash, global); }},
+          {join.user_data_command,
+           [&] { return leader::run_user_data_command(join.user_data, global); }},
+          {join.token_rotate_command,
+           [&] { return leader::run_token_rotate_command(join.token_rotate, global); }},
+          {join.serve_command, [&] { return leader::run_serve_command(join.serve, global); }},
+          {aws_template_cmds.cluster,
+           [&] { return aws_template::run_cluster_command(aws_template_options, global); }},
+          {aws_template_cmds.workers,
+           [&] { return aws_template::run_workers_command(aws_template_options, global); }},
       },
       argc, argv);
 }

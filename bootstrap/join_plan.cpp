@@ -13,6 +13,7 @@ Plan make_install_plan(const AssetOptions& assets) {
 Plan make_join_plan(const WorkerConfig& config) {
   Plan plan;
   plan.push_back(assets_phase(config.assets));
+  plan.push_back(storage_phase(config));
   plan.push_back(units_phase(config));
   plan.push_back(kubeadm_phase(config));
   return plan;

@@ -1,5 +1,6 @@
 // kc-worker: runs at every boot of a worker instance and joins it to the cluster.
 #include "bootstrap/join_command.h"
+#include "bootstrap/storage_command.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"
 
@@ -18,6 +19,9 @@ int main(int argc, char** argv) {
   worker::JoinOptions join;
   CLI::App* join_cmd = worker::add_join_command(*app, join);
 
+  storage::StorageOptions storage;
+  CLI::App* storage_cmd = worker::add_storage_command(*app, storage);
+
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
 
@@ -25,6 +29,7 @@ int main(int argc, char** argv) {
                   {
                       {install_cmd, [&] { return worker::run_install_command(install, global); }},
                       {join_cmd, [&] { return worker::run_join_command(join, global); }},
+                      {storage_cmd, [&] { return worker::run_storage_command(storage, global); }},
                       {fetch_cmd, [&] { return run_fetch_command(fetch); }},
                   },
                   argc, argv);

@@ -9,6 +9,7 @@ build_deps=(
   libnghttp2-dev libidn2-dev libssh2-1-dev libpsl-dev libunistring-dev
   libzstd-dev libbrotli-dev zlib1g-dev
   libyaml-cpp-dev               # YAML: kubeconfigs and the RBAC manifest
+  libevent-dev                  # evhttp: kc-serve, the static HTTP server on the leader
   # header-only
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev doctest-dev
 )
@@ -20,6 +21,7 @@ test_deps=(
   curl                          # baseline of tests/bench/assets_bench.sh; drives the API stand-in's control port
   jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
   clang-format cppcheck         # tests/style: formatting and static analysis
+  mdadm xfsprogs e2fsprogs      # tests/integration/storage_*: RAID0 and filesystems on loop devices
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).

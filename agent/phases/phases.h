@@ -13,6 +13,7 @@ Phase units_phase(const LeaderConfig& config);
 Phase kubeadm_phase(const LeaderConfig& config);
 Phase addons_phase(const LeaderConfig& config);
 Phase cleanup_phase(const LeaderConfig& config);
+Phase join_data_phase(const LeaderConfig& config);
 Phase worker_user_data_phase(const LeaderConfig& config);
 
 }  // namespace kc::leader

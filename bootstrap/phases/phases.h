@@ -4,10 +4,13 @@
 
 #include "bootstrap/worker_config.h"
 #include "common/core/plan.h"
+#include "common/storage/storage_steps.h"
 
 namespace kc::worker {
 
 Phase assets_phase(const AssetOptions& assets);
+Phase storage_phase(const WorkerConfig& config);
+Phase storage_phase(const storage::StorageOptions& options);  // kc-worker storage
 Phase units_phase(const WorkerConfig& config);
 Phase kubeadm_phase(const WorkerConfig& config);
 

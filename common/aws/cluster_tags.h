@@ -32,4 +32,13 @@ inline std::string autoscaler_auto_discovery(std::string_view cluster_name) {
 inline constexpr std::string_view kNodeTemplateEphemeralStorageTagKey =
     "k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage";
 
+// Every instance's owner, and its name in the EC2 console (the Name tag).
+inline constexpr std::string_view kOwnerTagKey = "Owner";
+inline constexpr std::string_view kNameTagKey = "Name";
+
+// The values the workers template gives the auto-discovery tags. cluster-autoscaler matches any
+// value; the leader's IAM policy lets it scale only groups whose tags carry these.
+inline constexpr std::string_view kAutoscalerEnabledTagValue = "true";
+inline constexpr std::string_view kAutoscalerClusterTagValue = "owned";
+
 }  // namespace kc::aws

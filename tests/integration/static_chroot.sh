@@ -50,6 +50,10 @@ for bin in "$KC_LEADER" "$KC_WORKER"; do
   stripped="$SCRATCH/$name.stripped"
   strip -o "$stripped" "$bin"
   size=$(stat -c %s "$stripped")
-  [ "$size" -le 10000000 ] || fail "$name: stripped size $size bytes exceeds the 10 MB target"
+  # kc-worker is fetched by every worker at its first boot, so it keeps the tight target;
+  # kc-leader (add-ons, templates, kc-serve) is copied once, by hand, to the leader.
+  limit=10000000
+  [ "$name" = kc-leader ] && limit=16000000
+  [ "$size" -le "$limit" ] || fail "$name: stripped size $size bytes exceeds the target of $limit bytes"
   echo "$name: static, works in an empty chroot; stripped size $size bytes"
 done

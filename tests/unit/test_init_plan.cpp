@@ -30,12 +30,12 @@ std::string error_for(void (*change)(kc::leader::InitOptions&)) {
 
 }  // namespace
 
-TEST_CASE("init plan: seven phases in order") {
+TEST_CASE("init plan: eight phases in order") {
   kc::Plan plan = kc::leader::make_init_plan(resolved());
   std::vector<std::string> names;
   for (const auto& phase : plan) names.push_back(phase.name);
   CHECK(names == std::vector<std::string>{"preflight", "assets", "units", "kubeadm", "addons",
-                                          "cleanup", "worker-user-data"});
+                                          "cleanup", "join-data", "worker-user-data"});
 }
 
 TEST_CASE("init plan: each phase holds its steps, fed by the resolved configuration") {
@@ -44,7 +44,7 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   options.assets.kubernetes_version = "1.34.4";
   options.assets.arch = "arm64";
   kc::Plan plan = kc::leader::make_init_plan(resolved(options));
-  REQUIRE(plan.size() == 7);
+  REQUIRE(plan.size() == 8);
 
   CHECK(steps_of(plan[0]).size() == 2);
   CHECK(steps_of(plan[0])[0].find("containerd") != std::string::npos);
@@ -74,8 +74,15 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   REQUIRE(plan[5].steps.size() == 3);  // credentials, RBAC manifest, unit (RBAC: addons phase)
   for (const auto& step : plan[5].steps) CHECK(step->implemented());
 
-  CHECK(steps_of(plan[6]).size() == 2);
-  CHECK(steps_of(plan[6])[1].find("Ignition") != std::string::npos);
+  const auto join_data = steps_of(plan[6]);
+  REQUIRE(join_data.size() == 4);  // served kc-worker, its URL, kc-serve.service, join file
+  CHECK(join_data[2] == "kc-serve.service");
+  CHECK(join_data[3] == "/etc/kc/join.json");
+  for (const auto& step : plan[6].steps) CHECK(step->implemented());
+
+  REQUIRE(steps_of(plan[7]).size() == 1);
+  CHECK(steps_of(plan[7])[0].find("Ignition") != std::string::npos);
+  CHECK(plan[7].steps[0]->implemented());
 }
 
 TEST_CASE("init configuration: defaults resolve; bad values name their flag") {

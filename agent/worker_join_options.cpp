@@ -1,0 +1,45 @@
+#include "agent/worker_join_options.h"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+
+#include "agent/join_data.h"
+#include "common/cli/path_flags.h"
+
+namespace kc::leader {
+
+void add_worker_join_flags(CLI::App* command, WorkerJoinOptions& o) {
+  cli::add_operator_file_option(
+      command, "--kc-worker", o.kc_worker,
+      "The kc-worker binary kc-serve gives workers (default: kc-worker next to kc-leader)");
+  command
+      ->add_option("--worker-binary-url", o.worker_binary_url,
+                   "Workers fetch kc-worker from this URL ({arch} is replaced) instead of kc-serve")
+      ->type_name("URL");
+  command
+      ->add_option("--token-ttl", o.token_ttl,
+                   "Lifetime of the workers' bootstrap token (0: never expires; see token rotate)")
+      ->capture_default_str()
+      ->type_name("DURATION");
+}
+
+Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& o) {
+  WorkerJoinOptions resolved = o;
+  if (!is_token_ttl(o.token_ttl)) {
+    return Error{"--token-ttl", o.token_ttl, "expected 0 or a duration such as 24h or 1h30m", ""};
+  }
+  if (!o.worker_binary_url.empty() && o.worker_binary_url.rfind("http://", 0) != 0 &&
+      o.worker_binary_url.rfind("https://", 0) != 0) {
+    return Error{"--worker-binary-url", o.worker_binary_url, "expected an http:// or https:// URL",
+                 ""};
+  }
+  if (resolved.kc_worker.empty()) {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    resolved.kc_worker = ec ? "kc-worker" : (self.parent_path() / "kc-worker").string();
+  }
+  return resolved;
+}
+
+}  // namespace kc::leader

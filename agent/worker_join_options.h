@@ -1,0 +1,27 @@
+// init's options for what workers get: the kc-worker binary kc-serve serves (--kc-worker), or
+// another place workers fetch it from (--worker-binary-url), and the bootstrap token's lifetime
+// (--token-ttl).
+#pragma once
+
+#include <string>
+
+#include "common/core/error.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kc::leader {
+
+struct WorkerJoinOptions {
+  std::string kc_worker;          // a file of the operator's; "" = kc-worker next to kc-leader
+  std::string worker_binary_url;  // "" = kc-serve on this leader; "{arch}" is substituted
+  std::string token_ttl = "0";    // kubeadm --ttl; "0" never expires
+};
+
+void add_worker_join_flags(CLI::App* command, WorkerJoinOptions& options);
+
+// Validates the values (a usage error names the flag) and fills in the default kc-worker.
+Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& options);
+
+}  // namespace kc::leader

@@ -1,0 +1,307 @@
+#include "agent/join_data.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+#include "agent/init_plan.h"
+#include "agent/serve.h"
+#include "common/core/plan.h"
+#include "common/core/sha256.h"
+#include "common/pki/issue.h"
+#include "kubeadm_standin.h"
+#include "scratch_dir.h"
+
+using namespace kc;
+using namespace kc::leader;
+
+namespace {
+
+std::string self_binary() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// An environment variable set for one test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+};
+
+}  // namespace
+
+TEST_CASE("the CA hash is sha256 of the public key, for RSA and ECDSA CAs") {
+  for (auto type : {pki::PrivateKey::Type::rsa_2048, pki::PrivateKey::Type::ec_p256}) {
+    auto ca = pki::issue_ca({"kubernetes", {}}, std::chrono::hours(24), type);
+    REQUIRE(ca.ok());
+    auto hash = ca_cert_hash(ca->certificate.pem(), "ca.crt");
+    REQUIRE(hash.ok());
+    CHECK(*hash == pki::public_key_sha256(ca->certificate));
+    CHECK(join::is_ca_cert_hash(*hash));
+  }
+  auto bad = ca_cert_hash("not a certificate", "/etc/kubernetes/pki/ca.crt");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message().find("/etc/kubernetes/pki/ca.crt") != std::string::npos);
+}
+
+TEST_CASE("the API server endpoint comes from admin.conf") {
+  ScratchDir root;
+  const Host host(root.path());
+  auto missing = api_server_endpoint(host);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().where == (root / "etc/kubernetes/admin.conf").string());
+
+  install_kubeadm_standin(root, "https://10.0.0.10:6443");
+  auto endpoint = api_server_endpoint(host);
+  REQUIRE(endpoint.ok());
+  CHECK(*endpoint == "10.0.0.10:6443");
+
+  install_kubeadm_standin(root, "http://10.0.0.10");
+  auto bad = api_server_endpoint(host);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().why.find("not https://HOST:PORT") != std::string::npos);
+}
+
+TEST_CASE("token TTLs as kubeadm --ttl takes them") {
+  for (const char* ttl : {"0", "24h", "1h30m", "90s", "1.5h"}) CHECK(is_token_ttl(ttl));
+  for (const char* ttl : {"", "-1h", "1d", "forever", "24"}) CHECK_FALSE(is_token_ttl(ttl));
+}
+
+TEST_CASE("bootstrap tokens are created, listed and deleted through kubeadm token") {
+  ScratchDir root;
+  install_kubeadm_standin(root);
+  const Host host(root.path());
+  auto token = create_bootstrap_token(host, "0");
+  REQUIRE_MESSAGE(token.ok(), token.error().message());
+  CHECK(join::is_bootstrap_token(token->reveal()));
+  auto second = create_bootstrap_token(host, "24h");
+  REQUIRE(second.ok());
+  auto ids = list_bootstrap_token_ids(host);
+  REQUIRE(ids.ok());
+  CHECK(*ids == std::vector<std::string>{token_id(*token), token_id(*second)});
+  REQUIRE(delete_bootstrap_token(host, token_id(*token)).ok());
+  ids = list_bootstrap_token_ids(host);
+  REQUIRE(ids.ok());
+  CHECK(*ids == std::vector<std::string>{token_id(*second)});
+
+  // What kubeadm was given: the TTL and description, and never a token's secret.
+  const std::string calls = root.read("etc/kubernetes/kubeadm-standin/calls.log");
+  CHECK(calls.find(R"("create", "--ttl", "0", "--description")") != std::string::npos);
+  CHECK(calls.find(R"("--ttl", "24h")") != std::string::npos);
+  CHECK(calls.find(token->reveal().substr(7)) == std::string::npos);
+  CHECK(calls.find(second->reveal().substr(7)) == std::string::npos);
+}
+
+TEST_CASE("a failing kubeadm token create is an error with kubeadm's reason") {
+  ScratchDir root;
+  install_kubeadm_standin(root);
+  const ScopedEnv fail("KC_KUBEADM_STANDIN_FAIL", "create");
+  auto token = create_bootstrap_token(Host(root.path()), "0");
+  REQUIRE_FALSE(token.ok());
+  CHECK(token.error().what == "create a bootstrap token");
+  CHECK(token.error().why.find("exited with status 1") != std::string::npos);
+  CHECK(token.error().why.find("connection refused") != std::string::npos);
+}
+
+TEST_CASE("a missing kubeadm is an error naming it") {
+  ScratchDir root;
+  auto token = create_bootstrap_token(Host(root.path()), "0");
+  REQUIRE_FALSE(token.ok());
+  CHECK(token.error().message().find("kubeadm") != std::string::npos);
+}
+
+TEST_CASE("the architecture of a kc-worker binary from its ELF header") {
+  auto mine = elf_arch(self_binary(), "self");
+  REQUIRE(mine.ok());
+#if defined(__x86_64__)
+  CHECK(*mine == "amd64");
+#endif
+  std::string arm(64, '\0');
+  arm.replace(0, 6,
+              "\x7f"
+              "ELF\x02\x01");
+  arm[18] = static_cast<char>(183);
+  CHECK(*elf_arch(arm, "arm") == "arm64");
+  auto script = elf_arch("#!/bin/sh\necho hello\n", "kc-worker.sh");
+  REQUIRE_FALSE(script.ok());
+  CHECK(script.error().where == "kc-worker.sh");
+  CHECK(script.error().why == "not a 64-bit little-endian ELF executable");
+  arm[18] = 3;  // EM_386
+  CHECK(elf_arch(arm, "x").error().why == "ELF machine 3 is neither x86-64 nor AArch64");
+}
+
+TEST_CASE("where workers fetch kc-worker: kc-serve on the API server's host, or a URL") {
+  CHECK(kc_serve_url("10.0.0.10:6443", "amd64") == "http://10.0.0.10:6444/kc-worker/amd64");
+  CHECK(kc_serve_url("[fd00::1]:6443", "arm64") == "http://[fd00::1]:6444/kc-worker/arm64");
+
+  ScratchDir root;
+  const Host host(root.path());
+  auto missing = worker_binary(host, "10.0.0.10:6443", "arm64", "");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().where == (root / "var/lib/kc/serve/kc-worker-arm64").string());
+
+  root.write("var/lib/kc/serve/kc-worker-arm64", "binary");
+  auto served = worker_binary(host, "10.0.0.10:6443", "arm64", "");
+  REQUIRE(served.ok());
+  CHECK(served->url == "http://10.0.0.10:6444/kc-worker/arm64");
+  CHECK(served->sha256 == sha256_hex("binary"));
+  auto elsewhere =
+      worker_binary(host, "10.0.0.10:6443", "arm64", "https://example.com/v1/kc-worker-{arch}");
+  REQUIRE(elsewhere.ok());
+  CHECK(elsewhere->url == "https://example.com/v1/kc-worker-arm64");
+  CHECK(elsewhere->sha256 == sha256_hex("binary"));
+
+  CHECK(*saved_worker_binary_url(host) == "");
+  root.write("etc/kc/worker-binary-url", "https://example.com/{arch}\n");
+  CHECK(*saved_worker_binary_url(host) == "https://example.com/{arch}");
+}
+
+TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run writes 0600") {
+  ScratchDir root;
+  const Host host(root.path());
+  root.write("kc-worker", self_binary());
+  InitOptions options;
+  options.cluster_name = "toil";
+  options.join.kc_worker = (root / "kc-worker").string();
+  options.join.worker_binary_url = "https://example.com/kc-worker-{arch}";  // no kc-serve unit
+  auto config = resolve_leader_config(options);
+  REQUIRE(config.ok());
+  Plan plan = make_init_plan(*config);
+  Plan ours;
+  for (auto& phase : plan) {
+    if (phase.name == "join-data" || phase.name == "worker-user-data") {
+      ours.push_back(std::move(phase));
+    }
+  }
+  REQUIRE(ours.size() == 2);
+  REQUIRE(ours[0].steps.size() == 3);  // no kc-serve.service with --worker-binary-url
+
+  // After kubeadm init: the CA and admin.conf are there.
+  auto ca = pki::issue_ca({"kubernetes", {}}, std::chrono::hours(24));
+  REQUIRE(ca.ok());
+  root.write("etc/kubernetes/pki/ca.crt", ca->certificate.pem());
+  install_kubeadm_standin(root);
+
+  std::FILE* out = std::tmpfile();
+  StepContext context(host, false);
+  auto report = execute(ours, context, out);
+  REQUIRE_MESSAGE(report.ok(), report.error().message());
+  CHECK(report->changes >= 5);
+
+  auto join = join::read_join_file(host);
+  REQUIRE(join.ok());
+  CHECK(join->mode == 0600);
+  CHECK(join->join.api_server_endpoint == "10.0.0.10:6443");
+  CHECK(join->join.ca_cert_hashes ==
+        std::vector<std::string>{pki::public_key_sha256(ca->certificate)});
+  CHECK(join->join.cluster_name == "toil");
+  const std::string arch = *elf_arch(self_binary(), "self");
+  CHECK(*host.sha256(served_kc_worker_path(arch)) == sha256_hex(self_binary()));
+  for (const char* copy : {"etc/kc/user-data.ign", "etc/kc/user-data.sh"}) {
+    CAPTURE(copy);
+    CHECK((std::filesystem::status(root / copy).permissions() & std::filesystem::perms::all) ==
+          std::filesystem::perms(0600));
+    const std::string data = root.read(copy);
+    if (std::string(copy).ends_with(".sh")) {
+      CHECK(data.find(join->join.token.reveal()) != std::string::npos);
+    }
+    CHECK(data.find("https://example.com/kc-worker-" + arch) != std::string::npos);
+  }
+  // The plan's output never shows the token.
+  std::rewind(out);
+  std::string printed(1 << 16, '\0');
+  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  std::fclose(out);
+  CHECK(printed.find(join->join.token.reveal().substr(7)) == std::string::npos);
+
+  // Again: everything is in place, the token is kept (kubeadm still lists it).
+  Plan again = make_init_plan(*config);
+  Plan ours_again;
+  for (auto& phase : again) {
+    if (phase.name == "join-data" || phase.name == "worker-user-data") {
+      ours_again.push_back(std::move(phase));
+    }
+  }
+  StepContext dry(host, true);
+  std::FILE* quiet = std::tmpfile();
+  auto second = execute(ours_again, dry, quiet);
+  std::rewind(quiet);
+  std::string dry_printed(1 << 16, '\0');
+  dry_printed.resize(std::fread(dry_printed.data(), 1, dry_printed.size(), quiet));
+  std::fclose(quiet);
+  REQUIRE(second.ok());
+  CHECK(second->changes == 0);
+  CHECK(dry_printed.find("/etc/kc/join.json (0600) up to date") != std::string::npos);
+  CHECK(dry_printed.find(join->join.token.reveal().substr(7)) == std::string::npos);
+  CHECK(join::read_join_file(host)->join.token.reveal() == join->join.token.reveal());
+}
+
+TEST_CASE("a dry run on a fresh host plans the token and the join file") {
+  ScratchDir root;
+  root.write("kc-worker", self_binary());
+  InitOptions options;
+  options.join.kc_worker = (root / "kc-worker").string();
+  options.join.worker_binary_url = "https://example.com/kc-worker";
+  auto config = resolve_leader_config(options);
+  REQUIRE(config.ok());
+  Plan plan = make_init_plan(*config);
+  Plan ours;
+  for (auto& phase : plan) {
+    if (phase.name == "join-data" || phase.name == "worker-user-data") {
+      ours.push_back(std::move(phase));
+    }
+  }
+  const Host host(root.path());
+  StepContext context(host, true);
+  std::FILE* out = std::tmpfile();
+  auto report = execute(ours, context, out);
+  REQUIRE_MESSAGE(report.ok(), report.error().message());
+  std::rewind(out);
+  std::string printed(1 << 16, '\0');
+  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  std::fclose(out);
+  CHECK(printed.find("would create a bootstrap token (kubeadm token create --ttl 0)") !=
+        std::string::npos);
+  CHECK(printed.find("would write /etc/kc/join.json") != std::string::npos);
+  CHECK(printed.find("would write /etc/kc/user-data.ign") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(root / "etc/kc"));
+}
+
+TEST_CASE("a missing --kc-worker is planned with a warning and stops a real run, naming it") {
+  InitOptions options;
+  options.join.kc_worker = "/nonexistent/kc-worker";
+  auto config = resolve_leader_config(options);
+  REQUIRE(config.ok());
+  Plan plan = make_init_plan(*config);
+  for (auto& phase : plan) {
+    if (phase.name != "join-data") continue;
+    ScratchDir root;
+    const Host host(root.path());
+    StepContext context(host, true);
+    struct Collect final : Reporter {
+      std::vector<std::string> warnings;
+      void line(std::string_view, std::string_view) override {}
+      void info(std::string_view, std::string_view) override {}
+      void warn(std::string_view, std::string_view text) override { warnings.emplace_back(text); }
+    } reporter;
+    context.reporter = &reporter;
+    auto findings = phase.steps[0]->check(context);
+    REQUIRE(findings.ok());
+    REQUIRE(findings->changes.size() == 1);
+    CHECK(findings->changes[0].detail.find("give --kc-worker FILE") != std::string::npos);
+    REQUIRE(reporter.warnings.size() == 1);
+    CHECK(reporter.warnings[0].find("/nonexistent/kc-worker") != std::string::npos);
+    auto applied = phase.steps[0]->apply(context, findings->changes);
+    REQUIRE_FALSE(applied.ok());
+    CHECK(applied.error().where == "/nonexistent/kc-worker");
+    CHECK(applied.error().hint.find("--kc-worker") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(root / "var/lib/kc"));
+  }
+}
