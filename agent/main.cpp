@@ -1,6 +1,7 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/addons/addons_commands.h"
 #include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
 #include "agent/init_command.h"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   cleanup::CredentialsOptions credentials_options;
   CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
 
+  addons::CommandOptions addons_options;
+  const addons::AddonsCommands addons_cmds = addons::add_addons_commands(*app, addons_options);
   leader::JoinCommands join;
   leader::add_join_commands(*app, join);
 
@@ -44,6 +47,8 @@ int main(int argc, char** argv) {
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,
            [&] { return cleanup::run_credentials_command(credentials_options, global); }},
+          {addons_cmds.render, [&] { return addons::run_render_command(addons_options, global); }},
+          {addons_cmds.apply, [&] { return addons::run_apply_command(addons_options, global); }},
           {join.ca_hash_command, [&] { return leader::run_ca_hash_command(join.ca_hash, global); }},
           {join.user_data_command,
            [&] { return leader::run_user_data_command(join.user_data, global); }},

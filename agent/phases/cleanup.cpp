@@ -4,13 +4,14 @@
 
 namespace kc::leader {
 
+// kc-cleanup's RBAC objects are applied with the add-ons (agent/addons/addons.cpp); the
+// manifest file stays for operators who read it.
 Phase cleanup_phase(const LeaderConfig&) {
   Phase phase{"cleanup", {}};
   const cleanup::CredentialsOptions credentials;
   phase.steps.push_back(cleanup::make_client_credentials_step(credentials));
   phase.steps.push_back(
       std::make_unique<FileStep>(credentials.rbac_manifest, cleanup::rbac_manifest(), 0644));
-  phase.steps.push_back(cleanup::make_rbac_apply_step(credentials));
   phase.steps.push_back(std::make_unique<UnitsStep>(
       std::vector<UnitSpec>{embedded_unit_spec("kc-cleanup.service", true)}));
   return phase;

@@ -200,7 +200,7 @@ Result<std::vector<ObjectDifference>> observe_apply(Client& client,
     auto live = client.request("GET", object.path, "", "", tick);
     if (!live) return std::move(live).error().context(what);
     if (live->status == 404) {
-      out.push_back({object, ApplyAction::create, ""});
+      out.push_back({object, ApplyAction::create, "", ""});
       continue;
     }
     if (live->status != 200) {
@@ -214,8 +214,8 @@ Result<std::vector<ObjectDifference>> observe_apply(Client& client,
     auto would_be = send_apply(client, object, true, status, tick);
     if (!would_be) return std::move(would_be).error();
     const std::vector<std::string> fields = object_differences(current, *would_be);
-    out.push_back(
-        {object, fields.empty() ? ApplyAction::unchanged : ApplyAction::configure, join(fields)});
+    out.push_back({object, fields.empty() ? ApplyAction::unchanged : ApplyAction::configure,
+                   join(fields), current.value("/metadata/resourceVersion"_json_pointer, "")});
   }
   return out;
 }
@@ -232,7 +232,13 @@ Result<std::vector<ObjectResult>> apply_differences(Client& client,
     long status = 0;
     auto applied = send_apply(client, change.object, false, status, tick);
     if (!applied) return std::move(applied).error();
-    out.push_back({change.object, status == 201 ? ApplyAction::create : ApplyAction::configure});
+    ApplyAction done = status == 201 ? ApplyAction::create : ApplyAction::configure;
+    const std::string version = applied->value("/metadata/resourceVersion"_json_pointer, "");
+    if (done == ApplyAction::configure && !change.live_resource_version.empty() &&
+        version == change.live_resource_version) {
+      done = ApplyAction::unchanged;
+    }
+    out.push_back({change.object, done});
   }
   return out;
 }

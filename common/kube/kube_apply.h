@@ -55,6 +55,7 @@ struct ObjectDifference {
   ApplyObject object;
   ApplyAction action = ApplyAction::unchanged;
   std::string detail;  // for configure: the fields that would change ("rules, metadata.labels")
+  std::string live_resource_version;  // of the live object when it exists
 };
 
 // For each object in order: GET the live object; absent, it would be created; present, a
@@ -66,7 +67,9 @@ Result<std::vector<ObjectDifference>> observe_apply(Client& client,
 
 struct ObjectResult {
   ApplyObject object;
-  ApplyAction action = ApplyAction::unchanged;  // what the server did: 201 created, 200 configured
+  // What the server did: 201 created; 200 configured, or unchanged when the object it returns
+  // keeps the resourceVersion observed before (the server wrote nothing).
+  ApplyAction action = ApplyAction::unchanged;
 };
 
 // Applies the objects whose difference is not `unchanged`, in order; stops at the first error.

@@ -19,6 +19,13 @@ its protocol kc uses, as the real one does:
     resourceVersion, creationTimestamp and managedFields and a few defaults, a dry run writes
     nothing; kc being the only field manager, an apply replaces the object by the applied
     configuration as SSA then does;
+  - a no-op apply (the object would not change) writes nothing and keeps the resourceVersion, and
+    an apply never touches .status (the status subresource is the controllers'), as SSA does;
+  - GET /api/v1/nodes/NAME; GET /api/v1/namespaces/NS/events?fieldSelector=involvedObject.name=X;
+    CertificateSigningRequests (list, get, PUT .../approval setting status.conditions);
+  - object status set through the control endpoint ("status", "object", or "auto-ready", which
+    plays the controllers: applied DaemonSets, Deployments and APIServices become ready), so
+    the waits of kc can be tested both ways;
   - with --rbac the RBAC authorizer for nodes, from the applied ClusterRoleBindings (users in
     group system:masters may do anything);
   - Node objects shaped like a real cluster's (~8 KB: conditions, taints with timeAdded,
@@ -163,6 +170,8 @@ def make_node(spec, rv):
     }
     if taints:
         node["spec"]["taints"] = taints
+    if spec.get("no_provider_id"):
+        del node["spec"]["providerID"]
     return node
 
 
@@ -193,6 +202,9 @@ class State:
         self.objects = {}  # (group, resource, namespace, name) -> object
         self.applied = []
         self.dry_runs = []
+        self.auto_ready = False
+        self.k8s_events = []
+        self.approvals = []
 
     def rbac(self, resource):  # with the lock held: cluster-scoped RBAC objects by name
         return {k[3]: o for k, o in self.objects.items()
@@ -271,7 +283,37 @@ RESOURCES = {
     ("policy", "poddisruptionbudgets"): True,
     ("apiextensions.k8s.io", "customresourcedefinitions"): False,
     ("apiregistration.k8s.io", "apiservices"): False,
+    ("certificates.k8s.io", "certificatesigningrequests"): False,
+    ("scheduling.k8s.io", "priorityclasses"): False,
 }
+
+
+def ready_status(resource, obj):
+    """The status the controllers would give a healthy object of this kind."""
+    if resource == "daemonsets":
+        return {"desiredNumberScheduled": 1, "numberReady": 1, "currentNumberScheduled": 1,
+                "updatedNumberScheduled": 1, "numberAvailable": 1,
+                "observedGeneration": obj.get("metadata", {}).get("generation", 1)}
+    if resource == "deployments":
+        replicas = (obj.get("spec") or {}).get("replicas", 1)
+        return {"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
+                "conditions": [{"type": "Available", "status": "True",
+                                "reason": "MinimumReplicasAvailable",
+                                "message": "Deployment has minimum availability."}]}
+    if resource == "apiservices":
+        return {"conditions": [{"type": "Available", "status": "True", "reason": "Passed",
+                                "message": "all checks passed"}]}
+    return None
+
+
+def comparable(obj):
+    o = json.loads(json.dumps(obj))
+    meta = o.get("metadata", {})
+    meta.pop("resourceVersion", None)
+    for m in meta.get("managedFields", []):
+        m.pop("time", None)
+    o.pop("status", None)
+    return o
 
 
 def object_key(path):
@@ -407,6 +449,34 @@ class ApiHandler(BaseHTTPRequestHandler):
             return self.discovery(url.path)
         if object_key(url.path) is not None:
             return self.api_object("GET", url.path, q)
+        if url.path.startswith("/api/v1/nodes/") and url.path.count("/") == 4:
+            if self.authorize("get") is None:
+                return
+            name = url.path[len("/api/v1/nodes/"):]
+            with STATE.lock:
+                node = STATE.nodes.get(name)
+            if node is None:
+                return self.send_json(404, status_body(404, "NotFound", f'nodes "{name}" not found'), "delete")
+            return self.send_json(200, node, "delete")
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 5 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "events":
+            if self.authorize("list", "events") is None:
+                return
+            selector = q.get("fieldSelector", "")
+            want = selector[len("involvedObject.name="):] if selector.startswith("involvedObject.name=") else None
+            with STATE.lock:
+                items = [e for e in STATE.k8s_events if e["metadata"]["namespace"] == parts[3]
+                         and (want is None or e["involvedObject"]["name"] == want)]
+            return self.send_json(200, {"kind": "EventList", "apiVersion": "v1", "metadata": {},
+                                        "items": items}, "delete")
+        if url.path == "/apis/certificates.k8s.io/v1/certificatesigningrequests":
+            if self.authorize("list", "certificatesigningrequests") is None:
+                return
+            with STATE.lock:
+                items = [o for k, o in sorted(STATE.objects.items()) if k[1] == "certificatesigningrequests"]
+            return self.send_json(200, {"kind": "CertificateSigningRequestList",
+                                        "apiVersion": "certificates.k8s.io/v1", "metadata": {},
+                                        "items": items}, "delete")
         if url.path != "/api/v1/nodes":
             user = self.authorize()
             if user is None:
@@ -598,15 +668,52 @@ class ApiHandler(BaseHTTPRequestHandler):
                 "time": rfc3339(time.time()), "fieldsType": "FieldsV1",
                 "fieldsV1": {"f:" + k: {} for k in sorted(obj) if k not in ("apiVersion", "kind")}}]
             entry = {"kind": resource, "namespace": ns, "name": name, "user": self.user()}
-            if dry_run:  # the object as it would be; nothing stored, no new resourceVersion
+            if current is not None and "status" in current:
+                obj["status"] = current["status"]
+            unchanged = current is not None and comparable(current) == comparable(obj)
+            if unchanged:  # SSA writes nothing when nothing changes
+                meta["managedFields"] = current["metadata"].get("managedFields", meta["managedFields"])
+            if dry_run or unchanged:  # nothing stored, no new resourceVersion
                 meta["resourceVersion"] = old.get("resourceVersion", "")
-                STATE.dry_runs.append(entry)
+                (STATE.dry_runs if dry_run else STATE.applied).append(entry)
             else:
                 STATE.rv += 1
                 meta["resourceVersion"] = str(STATE.rv)
+                if STATE.auto_ready and ready_status(resource, obj) is not None:
+                    obj["status"] = ready_status(resource, obj)
                 STATE.objects[key] = obj
                 STATE.applied.append(entry)
         self.send_json(201 if current is None else 200, obj, "delete")
+
+    def do_PUT(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlparse(self.path)
+        prefix = "/apis/certificates.k8s.io/v1/certificatesigningrequests/"
+        if not (url.path.startswith(prefix) and url.path.endswith("/approval")):
+            return self.send_json(405, status_body(405, "MethodNotAllowed", "not allowed"), "delete")
+        name = url.path[len(prefix):-len("/approval")]
+        user = self.authorize("update", "certificatesigningrequests")
+        if user is None:
+            return
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            return self.send_json(400, status_body(400, "BadRequest", "malformed body"), "delete")
+        key = ("certificates.k8s.io", "certificatesigningrequests", "", name)
+        with STATE.lock:
+            current = STATE.objects.get(key)
+            if current is None:
+                return self.send_json(404, status_body(404, "NotFound", f'certificatesigningrequests "{name}" not found'), "delete")
+            conditions = (sent.get("status") or {}).get("conditions") or []
+            types = {c.get("type") for c in conditions}
+            if "Approved" in types and "Denied" in types:
+                return self.send_json(422, status_body(422, "Invalid", "Approved and Denied conditions are mutually exclusive"), "delete")
+            current["status"] = {"conditions": conditions}
+            STATE.rv += 1
+            current["metadata"]["resourceVersion"] = str(STATE.rv)
+            STATE.approvals.append({"name": name, "user": user, "conditions": conditions})
+        return self.send_json(200, current, "delete")
 
     def do_DELETE(self):
         user = self.authorize("delete")
@@ -670,6 +777,7 @@ class ControlHandler(BaseHTTPRequestHandler):
                         "bytes_sent": STATE.bytes_sent, "rv": STATE.rv,
                         "faults": STATE.faults, "churned": getattr(STATE, "churned", 0),
                         "applied": STATE.applied, "dry_runs": STATE.dry_runs,
+                        "approvals": STATE.approvals,
                         "rbac": {r: STATE.rbac(r) for r in ("clusterroles", "clusterrolebindings")},
                         "objects": {"/".join(k): o for k, o in STATE.objects.items()}})
 
@@ -685,7 +793,48 @@ class ControlHandler(BaseHTTPRequestHandler):
 
 def apply_op(op):
     kind = op["op"]
-    if kind == "put":  # add or update nodes: {"op":"put","nodes":[spec...]}
+    if kind == "status":  # {"op":"status","key":"apps/deployments/NS/NAME","status":{...}}
+        with STATE.lock:
+            key = tuple(op["key"].split("/"))
+            obj = STATE.objects.get(key)
+            if obj is None:
+                raise ValueError(f"no object {op['key']}")
+            obj["status"] = op["status"]
+            STATE.rv += 1
+            obj.setdefault("metadata", {})["resourceVersion"] = str(STATE.rv)
+    elif kind == "object":  # an object made by someone else (kubeadm's CoreDNS): key, object
+        with STATE.lock:
+            STATE.rv += 1
+            obj = op["object"]
+            obj.setdefault("metadata", {})["resourceVersion"] = str(STATE.rv)
+            obj["metadata"].setdefault("uid", str(uuid.uuid4()))
+            STATE.objects[tuple(op["key"].split("/"))] = obj
+    elif kind == "auto-ready":  # plays the controllers for objects applied from now on
+        with STATE.lock:
+            STATE.auto_ready = bool(op.get("enabled", True))
+    elif kind == "event":  # {"op":"event","namespace":..,"name":..,"reason":..,"message":..}
+        with STATE.lock:
+            STATE.k8s_events.append({
+                "kind": "Event", "apiVersion": "v1",
+                "metadata": {"name": f"{op['name']}.{len(STATE.k8s_events)}",
+                             "namespace": op.get("namespace", "default")},
+                "involvedObject": {"name": op["name"], "kind": op.get("kind", "")},
+                "reason": op["reason"], "message": op["message"], "type": op.get("type", "Warning"),
+                "count": op.get("count", 1),
+                "lastTimestamp": rfc3339(time.time() - op.get("age", 0))})
+    elif kind == "csr":  # a kubelet's CSR: name, username, request (base64 PEM), signerName
+        with STATE.lock:
+            STATE.rv += 1
+            STATE.objects[("certificates.k8s.io", "certificatesigningrequests", "", op["name"])] = {
+                "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                "metadata": {"name": op["name"], "uid": str(uuid.uuid4()),
+                             "resourceVersion": str(STATE.rv)},
+                "spec": {"request": op["request"], "username": op["username"],
+                         "groups": ["system:nodes", "system:authenticated"],
+                         "signerName": op.get("signerName", "kubernetes.io/kubelet-serving"),
+                         "usages": ["digital signature", "server auth"]},
+                "status": {}}
+    elif kind == "put":  # add or update nodes: {"op":"put","nodes":[spec...]}
         for spec in op["nodes"]:
             STATE.put(spec)
     elif kind == "remove":
@@ -798,6 +947,9 @@ def main():
         def get_request(self):
             sock, addr = super().get_request()
             sock.settimeout(60)
+            # Headers and body go out in separate writes: without this, Nagle's algorithm and
+            # the client's delayed ACK add 40 ms to every response.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
         def handle_error(self, request, client_address):

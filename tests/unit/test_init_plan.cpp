@@ -64,11 +64,14 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   CHECK(kubeadm[1].rfind("run kubeadm init --config /etc/kc/kubeadm-init.yaml", 0) == 0);
   CHECK_FALSE(plan[3].steps[0]->implemented());
 
+  // One step per add-on (kc-cleanup's RBAC and the inventory among them), then the wait.
   const auto addons = steps_of(plan[4]);
-  REQUIRE(addons.size() == 5);
-  CHECK(addons[3] == "apply cluster-autoscaler with ASG auto-discovery for cluster toil-a");
+  REQUIRE(addons.size() == 8);
+  CHECK(addons[3] == "add-on cluster-autoscaler, server-side applied");
+  CHECK(addons[5] == "add-on kc-cleanup-rbac, server-side applied");
+  for (const auto& step : plan[4].steps) CHECK(step->implemented());
 
-  REQUIRE(plan[5].steps.size() == 4);  // credentials, RBAC manifest, RBAC apply, unit
+  REQUIRE(plan[5].steps.size() == 3);  // credentials, RBAC manifest, unit (RBAC: addons phase)
   for (const auto& step : plan[5].steps) CHECK(step->implemented());
 
   const auto join_data = steps_of(plan[6]);
