@@ -121,8 +121,7 @@ ordered_json leader(const ClusterConfig& c) {
   };
   if (!c.subnet_id.empty()) properties["SubnetId"] = c.subnet_id;
   properties["BlockDeviceMappings"] = root_volume(c.root_volume_gib);
-  // IMDSv2 only; hop limit 2 so that cluster-autoscaler's pod (no host networking) gets its
-  // token response.
+  // IMDSv2 only, one hop (see kLeaderImdsHopLimit).
   properties["MetadataOptions"] = ordered_json{{"HttpEndpoint", "enabled"},
                                                {"HttpTokens", "required"},
                                                {"HttpPutResponseHopLimit", kLeaderImdsHopLimit}};

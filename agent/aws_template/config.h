@@ -17,9 +17,9 @@ inline constexpr const char* kDefaultClusterName = "kubernetes";
 inline constexpr const char* kDefaultInstanceType = "m7i.large";
 inline constexpr int kDefaultRootVolumeGib = 32;
 inline constexpr int kDefaultMaxNodes = 10;
-// cluster-autoscaler's pod runs without host networking: its IMDSv2 token response must survive
-// one more hop (the pod's network namespace) than the instance's own.
-inline constexpr int kLeaderImdsHopLimit = 2;
+// One hop, as on workers: the add-ons that ask IMDS (cloud-controller-manager, cluster-autoscaler)
+// use host networking, and other pods on the leader must not get its IAM role's credentials.
+inline constexpr int kLeaderImdsHopLimit = 1;
 // One hop: only processes in the worker's own network namespace (host networking) reach IMDS,
 // so pods cannot read the user data and the join token in it.
 inline constexpr int kDefaultWorkerImdsHopLimit = 1;

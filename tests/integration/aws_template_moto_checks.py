@@ -214,8 +214,8 @@ props = cluster_template["Resources"]["Leader"]["Properties"]
 check(props["SecurityGroupIds"] == [{"Fn::GetAtt": ["SecurityGroup", "GroupId"]}],
       "(template) the leader is in the cluster's security group")
 check(props["MetadataOptions"] == {"HttpEndpoint": "enabled", "HttpTokens": "required",
-                                   "HttpPutResponseHopLimit": 2},
-      "(template) leader requires IMDSv2 with hop limit 2")
+                                   "HttpPutResponseHopLimit": 1},
+      "(template) leader requires IMDSv2 with hop limit 1")
 check(props["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 32, "(template) leader root volume 32 GiB")
 
 # --- the workers stack, made as on the leader ---

@@ -62,14 +62,14 @@ TEST_CASE("cluster template: SSH from the given blocks only, all traffic within 
   CHECK(t["Resources"]["SecurityGroup"]["Properties"]["GroupName"] == "kc-toil");
 }
 
-TEST_CASE("cluster template: the leader's tags, IMDSv2 with hop limit 2, root volume") {
+TEST_CASE("cluster template: the leader's tags, IMDSv2 with hop limit 1, root volume") {
   const ordered_json t = cluster_template(config());
   const auto& leader = t["Resources"]["Leader"]["Properties"];
   CHECK(tags(leader["Tags"]) ==
         std::map<std::string, std::string>{
             {"Owner", "alice"}, {"Name", "toil-leader"}, {"kubernetes.io/cluster/toil", "owned"}});
   CHECK(leader["MetadataOptions"]["HttpTokens"] == "required");
-  CHECK(leader["MetadataOptions"]["HttpPutResponseHopLimit"] == 2);
+  CHECK(leader["MetadataOptions"]["HttpPutResponseHopLimit"] == 1);
   CHECK(leader["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 32);
   CHECK(leader["InstanceType"] == "m7i.large");
   CHECK(leader["ImageId"] == ordered_json{{"Ref", "ImageId"}});
@@ -127,7 +127,7 @@ TEST_CASE("cluster template: the emitted YAML reads back as the same template") 
   REQUIRE_MESSAGE(parsed.ok(), parsed.error().message());
   // parse_yaml reads numbers as strings; compare one of each kind.
   CHECK((*parsed)["Resources"]["Leader"]["Properties"]["MetadataOptions"]
-                 ["HttpPutResponseHopLimit"] == "2");
+                 ["HttpPutResponseHopLimit"] == "1");
   CHECK((*parsed)["Resources"]["SecurityGroupSelfIngress"]["Properties"]["IpProtocol"] == "-1");
   CHECK((*parsed)["Resources"]["LeaderRole"]["Properties"]["AssumeRolePolicyDocument"]["Version"] ==
         "2012-10-17");
