@@ -2,11 +2,19 @@
 // bootstrap/join_plan.cpp puts them in order.
 #pragma once
 
+#include <memory>
+
 #include "bootstrap/worker_config.h"
+#include "common/aws/identity_step.h"
 #include "common/core/plan.h"
 
 namespace kc::worker {
 
+// The identity (flags, then IMDSv2), shared with the later steps through `identity`.
+Phase identity_phase(const WorkerConfig& config,
+                     const std::shared_ptr<aws::ResolvedIdentity>& identity);
+Phase preflight_phase(const WorkerConfig& config,
+                      const std::shared_ptr<aws::ResolvedIdentity>& identity);
 Phase assets_phase(const AssetOptions& assets);
 Phase units_phase(const WorkerConfig& config);
 Phase kubeadm_phase(const WorkerConfig& config);
