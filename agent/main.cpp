@@ -1,6 +1,7 @@
 // kc-leader: sets up the leader of an autoscaling Kubernetes cluster on a Flatcar EC2 instance.
 #include <memory>
 
+#include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
 #include "agent/config_command.h"
 #include "agent/init_command.h"
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   cleanup::CredentialsOptions credentials_options;
   CLI::App* credentials_cmd = cleanup::add_credentials_command(*app, credentials_options);
 
+  aws_template::Options aws_template_options;
+  aws_template::Commands aws_template_cmds =
+      aws_template::add_aws_template_command(*app, aws_template_options);
+
   return cli::run(
       *app, global,
       {
@@ -41,6 +46,10 @@ int main(int argc, char** argv) {
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,
            [&] { return cleanup::run_credentials_command(credentials_options, global); }},
+          {aws_template_cmds.cluster,
+           [&] { return aws_template::run_cluster_command(aws_template_options, global); }},
+          {aws_template_cmds.workers,
+           [&] { return aws_template::run_workers_command(aws_template_options, global); }},
       },
       argc, argv);
 }
