@@ -52,7 +52,8 @@ std::string failing_kubeadm_phase(const std::vector<std::string>& lines);
 
 class KubeadmInitStep final : public Step {
  public:
-  KubeadmInitStep(std::chrono::seconds timeout, ProcessRunner run = {}, ReadyProbe ready = {});
+  explicit KubeadmInitStep(std::chrono::seconds timeout, ProcessRunner run = {},
+                           ReadyProbe ready = {});
   std::string describe() const override;
   Result<Findings> check(const StepContext& context) override;
   Status apply(const StepContext& context, std::vector<Change>& changes) override;
