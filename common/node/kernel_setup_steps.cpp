@@ -135,7 +135,8 @@ Result<Findings> SysctlStep::check(const StepContext& context) {
     if (!current->has_value()) {  // br_netfilter not loaded yet (a dry run)
       findings.changes.push_back(
           {Verb::write, wanted_[i].proc_path(),
-           fmt::format("({} = {}, once the module is loaded)", wanted_[i].key, wanted_[i].value),
+           fmt::format("({} = {}; not there yet, as before br_netfilter is loaded)", wanted_[i].key,
+                       wanted_[i].value),
            i + 1});
       continue;
     }
