@@ -46,10 +46,12 @@ Result<Findings> ContainerdStep::check(const StepContext& context) {
   Findings findings{{}, ""};
   auto status = (*sd)->status(kUnit);
   if (!status) return std::move(status).error();
-  if (status->load_state == "not-found") {
-    return Error{"start containerd", kUnit, "the unit is not installed " + why,
-                 "install containerd (Flatcar ships it)"};
+  if (status->load_state == "not-found") {  // the preflight checks stop a real run before this
+    not_installed_ = true;
+    findings.changes.push_back({Verb::start, kUnit, "(not installed) " + why});
+    return findings;
   }
+  not_installed_ = false;
   findings.changes.push_back({Verb::start, kUnit, why});
   auto state = (*sd)->unit_file_state(kUnit);
   if (!state) return std::move(state).error();
@@ -62,6 +64,10 @@ Result<Findings> ContainerdStep::check(const StepContext& context) {
 Status ContainerdStep::apply(const StepContext& context, std::vector<Change>& changes) {
   auto sd = systemd(context);
   if (!sd) return std::move(sd).error().context("start containerd");
+  if (not_installed_) {
+    return Error{"start containerd", kUnit, "the unit is not installed",
+                 "install containerd (Flatcar ships it)"};
+  }
   const std::string socket = context.host.path(kContainerdSocket).string();
   for (Change& change : changes) {
     if (change.verb == Verb::start) {

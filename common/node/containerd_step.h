@@ -36,6 +36,7 @@ class ContainerdStep final : public Step {
   AskCri ask_;
   std::chrono::milliseconds wait_;
   std::unique_ptr<Systemd> systemd_;
+  bool not_installed_ = false;  // as of the last check()
 };
 
 }  // namespace kc::node

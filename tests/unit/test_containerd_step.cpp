@@ -106,11 +106,16 @@ TEST_CASE("containerd that cannot start: an error with its state; it is not enab
   CHECK(f.systemd->calls == std::vector<std::string>{"start containerd.service"});
 }
 
-TEST_CASE("containerd.service not installed: check() says so") {
+TEST_CASE("containerd.service not installed: planned in a dry run, an error when applied") {
   Fixture f;
   auto step = f.step();
   f.systemd->load_state = "not-found";
   auto findings = step.check(f.context());
-  REQUIRE_FALSE(findings.ok());
-  CHECK(findings.error().why.find("not installed") != std::string::npos);
+  REQUIRE(findings.ok());
+  REQUIRE(findings->changes.size() == 1);
+  CHECK(findings->changes[0].detail.find("(not installed)") == 0);
+  auto applied = step.apply(f.context(), findings->changes);
+  REQUIRE_FALSE(applied.ok());
+  CHECK(applied.error().why.find("not installed") != std::string::npos);
+  CHECK(f.systemd->calls.empty());
 }
