@@ -7,6 +7,9 @@
 
 namespace kc::leader {
 
+// The flags of init, on any command that builds what init builds ("config kubeadm" too).
+void add_init_flags(CLI::App* command, InitOptions& options);
+
 CLI::App* add_init_command(CLI::App& app, InitOptions& options);
 
 // Resolves and validates the options (a bad value is a usage error, exit code 2), then runs

@@ -6,8 +6,15 @@ namespace kc::leader {
 
 Plan make_init_plan(const LeaderConfig& config) {
   Plan plan;
-  for (auto* build : {preflight_phase, assets_phase, units_phase, kubeadm_phase, addons_phase,
-                      cleanup_phase, join_data_phase, worker_user_data_phase}) {
+  const Identity identity = std::make_shared<aws::ResolvedIdentity>();
+  // Identity first: it changes nothing, and preflight checks the subnets against the VPC.
+  plan.push_back(identity_phase(config, identity));
+  plan.push_back(preflight_phase(config, identity));
+  plan.push_back(assets_phase(config));
+  plan.push_back(units_phase(config));
+  plan.push_back(kubeadm_phase(config, identity));
+  plan.push_back(kubeconfig_phase(config));
+  for (auto* build : {addons_phase, cleanup_phase, join_data_phase, worker_user_data_phase}) {
     plan.push_back(build(config));
   }
   return plan;

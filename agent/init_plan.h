@@ -6,7 +6,8 @@
 
 namespace kc::leader {
 
-// preflight, assets, units, kubeadm, addons, cleanup, worker-user-data (agent/phases/).
+// identity, preflight, assets, units, kubeadm, kubeconfig, addons, cleanup, worker-user-data
+// (agent/phases/).
 Plan make_init_plan(const LeaderConfig& config);
 
 }  // namespace kc::leader

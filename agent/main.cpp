@@ -4,6 +4,7 @@
 #include "agent/addons/addons_commands.h"
 #include "agent/aws_template/command.h"
 #include "agent/cleanup_commands.h"
+#include "agent/config_command.h"
 #include "agent/init_command.h"
 #include "agent/join_commands.h"
 #include "common/cli/cli.h"
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
 
   leader::InitOptions init;
   CLI::App* init_cmd = leader::add_init_command(*app, init);
+
+  leader::ConfigKubeadmOptions config_kubeadm;
+  CLI::App* config_kubeadm_cmd = leader::add_config_command(*app, config_kubeadm);
 
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
@@ -43,6 +47,8 @@ int main(int argc, char** argv) {
       *app, global,
       {
           {init_cmd, [&] { return leader::run_init_command(init, global); }},
+          {config_kubeadm_cmd,
+           [&] { return leader::run_config_kubeadm_command(config_kubeadm, global); }},
           {fetch_cmd, [&] { return run_fetch_command(fetch); }},
           {cleanup_cmd, [&] { return cleanup::run_cleanup_command(cleanup_options, global); }},
           {credentials_cmd,

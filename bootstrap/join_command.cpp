@@ -2,6 +2,7 @@
 
 #include "bootstrap/join_plan.h"
 #include "common/cli/asset_flags.h"
+#include "common/cli/identity_flags.h"
 #include "common/cli/plan_command.h"
 #include "common/cli/usage.h"
 
@@ -30,6 +31,8 @@ CLI::App* add_join_command(CLI::App& app, JoinOptions& o) {
       ->add_option("--discovery-token-ca-cert-hash", o.ca_cert_hash,
                    "sha256:HEX of the cluster CA's public key")
       ->type_name("sha256:HEX");
+  cli::add_identity_flags(command, o.identity);
+  cli::add_preflight_flags(command, o.ignore_preflight_errors);
   return command;
 }
 

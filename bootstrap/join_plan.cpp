@@ -12,6 +12,9 @@ Plan make_install_plan(const AssetOptions& assets) {
 
 Plan make_join_plan(const WorkerConfig& config) {
   Plan plan;
+  const auto identity = std::make_shared<aws::ResolvedIdentity>();
+  plan.push_back(identity_phase(config, identity));
+  plan.push_back(preflight_phase(config, identity));
   plan.push_back(assets_phase(config.assets));
   plan.push_back(storage_phase(config));
   plan.push_back(units_phase(config));

@@ -9,6 +9,7 @@
 
 #include "common/kube/kubeadm_config.h"
 #include "common/net/cidr.h"
+#include "common/node/preflight_checks.h"
 
 namespace kc::worker {
 namespace {
@@ -63,6 +64,16 @@ Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {
   c.api_server = o.api_server;
   c.token = Secret(o.token);
   c.ca_cert_hash = o.ca_cert_hash;
+  c.identity = o.identity;
+  c.ignore_preflight_errors = o.ignore_preflight_errors;
+  node::PreflightOptions preflight;
+  preflight.ports = node::worker_ports();
+  if (auto unknown = node::unknown_preflight_name(c.ignore_preflight_errors, preflight);
+      !unknown.empty()) {
+    return Error{"--ignore-preflight-errors", unknown, "no preflight check has that name",
+                 fmt::format("the names are: all, {}",
+                             fmt::join(node::preflight_check_names(preflight), ", "))};
+  }
   return c;
 }
 

@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include <vector>
+
 #include "common/assets/assets_step.h"
+#include "common/aws/identity.h"
 #include "common/core/error.h"
 #include "common/core/secret.h"
 
@@ -14,8 +17,10 @@ namespace kc::worker {
 struct JoinOptions {
   AssetOptions assets = default_asset_options();  // also the Kubernetes version and arch
   std::string api_server;                         // "10.0.0.10:6443"
-  std::string token;         // the --token value, held here only until it becomes a Secret
-  std::string ca_cert_hash;  // "sha256:<hex>"
+  std::string token;            // the --token value, held here only until it becomes a Secret
+  std::string ca_cert_hash;     // "sha256:<hex>"
+  aws::IdentityFlags identity;  // --node-name ... --metadata-endpoint
+  std::vector<std::string> ignore_preflight_errors;
 };
 
 struct WorkerConfig {
@@ -25,6 +30,9 @@ struct WorkerConfig {
   std::string api_server;
   Secret token;  // bootstrap token; never logged
   std::string ca_cert_hash;
+
+  aws::IdentityFlags identity;
+  std::vector<std::string> ignore_preflight_errors;
 
   bool has_join_data() const { return !api_server.empty(); }
 };

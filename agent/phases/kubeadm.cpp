@@ -1,19 +1,12 @@
-#include <fmt/format.h>
-
+#include "agent/kubeadm_init_step.h"
 #include "agent/phases/phases.h"
-#include "common/core/plan.h"
 
 namespace kc::leader {
 
-Phase kubeadm_phase(const LeaderConfig& config) {
+Phase kubeadm_phase(const LeaderConfig& config, const Identity& identity) {
   Phase phase{"kubeadm", {}};
-  add_planned(phase,
-              fmt::format("write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes "
-                          "{}, cluster {}, cloud-provider external, containerd socket)",
-                          config.kubernetes_version, config.cluster_name));
-  add_planned(phase,
-              "run kubeadm init --config /etc/kc/kubeadm-init.yaml (skipped when the "
-              "control plane is already up)");
+  phase.steps.push_back(std::make_unique<KubeadmConfigStep>(config, identity));
+  phase.steps.push_back(std::make_unique<KubeadmInitStep>(config.kubeadm_timeout));
   return phase;
 }
 

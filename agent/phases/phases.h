@@ -1,16 +1,24 @@
 // One builder per phase of "kc-leader init", each fed the resolved configuration (as kOps has
-// one model file per component). agent/init_plan.cpp puts them in order.
+// one model file per component). agent/init_plan.cpp puts them in order. The identity the
+// identity phase resolves when the plan runs reaches later steps through `identity`.
 #pragma once
 
+#include <memory>
+
 #include "agent/leader_config.h"
+#include "common/aws/identity_step.h"
 #include "common/core/plan.h"
 
 namespace kc::leader {
 
-Phase preflight_phase(const LeaderConfig& config);
+using Identity = std::shared_ptr<aws::ResolvedIdentity>;
+
+Phase identity_phase(const LeaderConfig& config, const Identity& identity);
+Phase preflight_phase(const LeaderConfig& config, const Identity& identity);
 Phase assets_phase(const LeaderConfig& config);
 Phase units_phase(const LeaderConfig& config);
-Phase kubeadm_phase(const LeaderConfig& config);
+Phase kubeadm_phase(const LeaderConfig& config, const Identity& identity);
+Phase kubeconfig_phase(const LeaderConfig& config);
 Phase addons_phase(const LeaderConfig& config);
 Phase cleanup_phase(const LeaderConfig& config);
 Phase join_data_phase(const LeaderConfig& config);

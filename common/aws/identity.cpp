@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -75,6 +76,19 @@ bool IdentityFlags::complete() const {
          !instance_id.empty() && !vpc_cidrs.empty();
 }
 
+std::string ec2_private_dns_name(const std::string& ipv4, const std::string& region) {
+  std::string dashed = ipv4;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  return "ip-" + dashed +
+         (region == "us-east-1" ? ".ec2.internal" : "." + region + ".compute.internal");
+}
+
+bool is_ec2_private_dns_name(const std::string& name) {
+  static const std::regex ec2(
+      "(ip-[0-9]{1,3}(-[0-9]{1,3}){3}|i-[0-9a-f]{8,17})\\.([a-z0-9-]+\\.compute|ec2)\\.internal");
+  return std::regex_match(name, ec2);
+}
+
 std::string provider_id(const std::string& zone, const std::string& instance_id) {
   return "aws:///" + zone + "/" + instance_id;
 }
@@ -128,8 +142,10 @@ Result<NodeIdentity> resolve_identity(const IdentityFlags& flags, InstanceMetada
   for (const std::string& cidr : id.vpc_cidrs) {
     if (!parse_cidr(cidr)) return bad_value("--vpc-cidr", cidr, "a CIDR block such as 10.0.0.0/16");
   }
+  std::string primary;  // the primary interface's MAC, when IMDS was asked for it
   if (id.vpc_cidrs.empty()) {
     auto primary_mac = from_imds("mac");
+    if (primary_mac && mac(*primary_mac)) primary = *primary_mac;
     if (primary_mac && !primary_mac->empty()) {
       if (!mac(*primary_mac)) {
         return bad_value(metadata->describe() + " mac", *primary_mac, "a MAC address");
@@ -160,6 +176,28 @@ Result<NodeIdentity> resolve_identity(const IdentityFlags& flags, InstanceMetada
     return Error{"resolve the node identity", "", why,
                  missing.size() == 6 ? std::string(kOffEc2Hint)
                                      : "pass " + fmt::format("{}", fmt::join(missing, ", "))};
+  }
+  if (flags.node_name.empty() && !is_ec2_private_dns_name(id.node_name)) {
+    const std::string ec2_name = ec2_private_dns_name(id.node_ip, id.region);
+    id.node_name_note = fmt::format(
+        "IMDS local-hostname '{}' follows a custom DHCP options domain; the node is named {}, "
+        "its EC2 private DNS name, which the AWS cloud provider looks nodes up by (pass "
+        "--node-name to choose another)",
+        id.node_name, ec2_name);
+    id.node_name = ec2_name;
+  }
+  // The extras: only when IMDS answered the required fields (flags alone never ask it).
+  if (metadata != nullptr && imds_failure.empty() && !flags.complete()) {
+    if (auto v = from_imds("public-ipv4"); v && ipv4(*v)) id.public_ipv4 = *v;
+    if (auto v = from_imds("public-hostname"); v && dns_name(*v)) id.public_hostname = *v;
+    if (!primary.empty()) {
+      if (auto v = from_imds("network/interfaces/macs/" + primary + "/ipv6s")) {
+        for (const std::string& address : lines(*v)) {
+          if (is_ip_address(address)) id.ipv6_addresses.push_back(address);
+        }
+      }
+    }
+    imds_failure.clear();  // an extra IMDS could not give is simply absent
   }
   id.provider_id = provider_id(id.zone, id.instance_id);
   return id;

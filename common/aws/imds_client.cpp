@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "common/net/http.h"
 
@@ -83,6 +84,7 @@ Response perform_with_retries(const ImdsOptions& o, const std::string& url, bool
                               const std::string& header) {
   Response r;
   for (int attempt = 0; attempt < std::max(1, o.attempts); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(o.retry_delay * (1 << (attempt - 1)));
     r = perform(o, url, put, header);
     if (!transient(r)) break;
   }
@@ -90,6 +92,12 @@ Response perform_with_retries(const ImdsOptions& o, const std::string& url, bool
 }
 
 }  // namespace
+
+std::string imds_endpoint(const std::string& flag) {
+  std::string endpoint = flag.empty() ? imds_endpoint_from_environment() : flag;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  return endpoint;
+}
 
 std::string imds_endpoint_from_environment() {
   const char* value = std::getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");

@@ -18,11 +18,16 @@ struct ImdsOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds timeout{2000};  // per request
   int token_ttl_seconds = 21600;
-  int attempts = 2;  // per request, for timeouts and HTTP 5xx (IMDS can be slow after boot)
+  // Per request, for timeouts and HTTP 5xx (IMDS can be slow right after boot), waiting
+  // retry_delay, then twice that, ... between them. A refused connection is not retried.
+  int attempts = 3;
+  std::chrono::milliseconds retry_delay{250};
 };
 
 // $AWS_EC2_METADATA_SERVICE_ENDPOINT (the AWS SDKs' variable) when set, else the default.
 std::string imds_endpoint_from_environment();
+// --metadata-endpoint when given (not empty), else imds_endpoint_from_environment().
+std::string imds_endpoint(const std::string& flag);
 
 class ImdsClient final : public InstanceMetadata {
  public:

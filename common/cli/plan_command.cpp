@@ -23,7 +23,7 @@ bool needs_systemd(const Plan& plan) {
 
 // Why a real run of this plan must not start; each reason is told. False: nothing refuses.
 bool refused(const std::string& command, const Plan& plan, const Host& host,
-             const cli::GlobalOptions& options, Reporter& out) {
+             const cli::GlobalOptions& options, Reporter& out, bool skip_planned) {
   bool refuse = false;
   if (needs_systemd(plan) && !systemd_bus_for(host, options.system_bus)) {
     out.error("",
@@ -31,7 +31,7 @@ bool refused(const std::string& command, const Plan& plan, const Host& host,
     refuse = true;
   }
   auto missing = unimplemented_steps(plan);
-  if (!missing.empty()) {
+  if (!missing.empty() && !skip_planned) {
     out.error("", fmt::format("{}: this version of kc can only plan this command, not run it; "
                               "nothing was changed. Run it with --dry-run to see the plan. Not "
                               "implemented yet:",
@@ -45,7 +45,7 @@ bool refused(const std::string& command, const Plan& plan, const Host& host,
 }  // namespace
 
 int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
-                     Reporter* given) {
+                     Reporter* given, bool skip_planned) {
   StreamReporter stream(stdout);
   Reporter& out = given != nullptr ? *given : stream;
   Host host(options.root);
@@ -55,7 +55,7 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
     out.line("", fmt::format("{}: dry run under root {}; nothing will be changed", command,
                              host.root().string()));
   } else {
-    if (refused(command, plan, host, options, out)) return exit_code::failed;
+    if (refused(command, plan, host, options, out, skip_planned)) return exit_code::failed;
     std::string holder;
     auto acquired = HostLock::try_acquire(host, &holder);
     if (!acquired) {
@@ -74,6 +74,7 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
   StepContext context(host, options.dry_run);
   context.reporter = &out;
   context.system_bus = options.system_bus;
+  context.skip_planned = skip_planned;
   auto report = execute(plan, context);
   if (!report) {
     out.error("", fmt::format("{}: {}", command, report.error().message()));

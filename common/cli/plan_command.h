@@ -14,7 +14,9 @@ namespace kc {
 // holding steps this version cannot perform, and (under a --root other than "/") a plan that
 // talks to systemd when no --system-bus was given. Every line goes through `reporter` (a
 // StreamReporter on stdout when null).
+// With skip_planned, planned steps do not refuse the run: each is skipped with a warning
+// (StepContext::skip_planned); "kc-leader init" runs so while other phases are still planned.
 int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
-                     Reporter* reporter = nullptr);
+                     Reporter* reporter = nullptr, bool skip_planned = false);
 
 }  // namespace kc

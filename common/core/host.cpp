@@ -316,6 +316,25 @@ Status Host::chmod(std::string_view host_path, mode_t mode) const {
   return {};
 }
 
+Status Host::chown(std::string_view host_path, uid_t uid, gid_t gid) const {
+  const fs::path p = path(host_path);
+  if (::lchown(p.c_str(), uid, gid) != 0) return errno_error("chown", p.string());
+  notify(HostChange::set_mode, host_path);
+  return {};
+}
+
+Status Host::write_kernel_setting(std::string_view host_path, std::string_view value) const {
+  const fs::path p = path(host_path);
+  UniqueFd fd(::open(p.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) return errno_error("write kernel setting", p.string());
+  const std::string line = std::string(value) + "\n";
+  if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    return errno_error("write kernel setting", p.string());
+  }
+  notify(HostChange::write, host_path);
+  return {};
+}
+
 Status Host::remove(std::string_view host_path) const {
   const fs::path p = path(host_path);
   if (::unlink(p.c_str()) != 0) {

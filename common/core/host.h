@@ -153,6 +153,11 @@ class Host {
   // Opens (creating it 0644 if missing) a file kept open for flock(2), such as /run/kc.lock.
   Result<UniqueFd> open_lock_file(std::string_view host_path) const;
   Status chmod(std::string_view host_path, mode_t mode) const;
+  // Changes the owner of an entry (a symlink itself, not its target).
+  Status chown(std::string_view host_path, uid_t uid, gid_t gid) const;
+  // Writes "VALUE\n" into an existing kernel file in place (/proc/sys/..., /sys/...), which
+  // cannot be replaced by a rename; never creates it.
+  Status write_kernel_setting(std::string_view host_path, std::string_view value) const;
   // Removes a file; a missing file is not an error.
   Status remove(std::string_view host_path) const;
   // Removes what leftovers(host_dir) lists; returns the host paths removed.

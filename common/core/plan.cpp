@@ -158,7 +158,12 @@ Result<Findings> PlannedStep::check(const StepContext&) {
   return Findings{{Change{Verb::perform, description_, ""}}, description_};
 }
 
-Status PlannedStep::apply(const StepContext&, std::vector<Change>&) {
+Status PlannedStep::apply(const StepContext& context, std::vector<Change>& changes) {
+  if (context.skip_planned) {
+    context.warn(description_ + ": not implemented in this version of kc, skipped");
+    for (Change& change : changes) change.detail = "(not implemented yet, skipped)";
+    return {};
+  }
   return Error{"run step", description_, "not implemented in this version of kc", ""};
 }
 

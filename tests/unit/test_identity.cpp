@@ -136,3 +136,56 @@ TEST_CASE("bad values are refused, naming the flag or the IMDS path") {
   REQUIRE_FALSE(id.ok());
   CHECK(id.error().message().find("IMDS at fake local-ipv4") != std::string::npos);
 }
+
+TEST_CASE("custom DHCP options domain: the node is named by its EC2 private DNS name") {
+  FakeMetadata imds;
+  imds.values["local-hostname"] = "leader.corp.example.com";
+  auto id = kc::aws::resolve_identity({}, &imds);
+  REQUIRE_MESSAGE(id.ok(), id.error().message());
+  CHECK(id->node_name == "ip-10-0-0-10.ec2.internal");
+  CHECK(id->node_name_note.find("leader.corp.example.com") != std::string::npos);
+  CHECK(id->node_name_note.find("custom DHCP options domain") != std::string::npos);
+
+  imds.values["placement/region"] = "eu-west-1";
+  imds.values["placement/availability-zone"] = "eu-west-1a";
+  auto eu = kc::aws::resolve_identity({}, &imds);
+  REQUIRE(eu.ok());
+  CHECK(eu->node_name == "ip-10-0-0-10.eu-west-1.compute.internal");
+
+  // A name given by flag is taken as it is.
+  IdentityFlags flags;
+  flags.node_name = "leader.corp.example.com";
+  auto given = kc::aws::resolve_identity(flags, &imds);
+  REQUIRE(given.ok());
+  CHECK(given->node_name == "leader.corp.example.com");
+  CHECK(given->node_name_note.empty());
+}
+
+TEST_CASE("EC2 private DNS names: IP- and resource-based, us-east-1 and elsewhere") {
+  CHECK(kc::aws::is_ec2_private_dns_name("ip-10-0-0-10.ec2.internal"));
+  CHECK(kc::aws::is_ec2_private_dns_name("ip-10-0-0-10.eu-west-1.compute.internal"));
+  CHECK(kc::aws::is_ec2_private_dns_name("i-0123456789abcdef0.us-west-2.compute.internal"));
+  CHECK_FALSE(kc::aws::is_ec2_private_dns_name("leader.corp.example.com"));
+  CHECK_FALSE(kc::aws::is_ec2_private_dns_name("ip-10-0-0-10.corp.internal"));
+  CHECK(kc::aws::ec2_private_dns_name("172.31.5.6", "ap-south-1") ==
+        "ip-172-31-5-6.ap-south-1.compute.internal");
+}
+
+TEST_CASE("IMDS extras: public address and name, IPv6 addresses; absent ones stay empty") {
+  FakeMetadata imds;
+  auto plain = kc::aws::resolve_identity({}, &imds);
+  REQUIRE(plain.ok());
+  CHECK(plain->public_ipv4.empty());
+  CHECK(plain->ipv6_addresses.empty());
+
+  imds.values["public-ipv4"] = "3.80.1.2";
+  imds.values["public-hostname"] = "ec2-3-80-1-2.compute-1.amazonaws.com";
+  imds.values["network/interfaces/macs/0e:12:34:56:78:9a/ipv6s"] =
+      "2600:1f18:1234:5600::10\n2600:1f18:1234:5600::11";
+  auto full = kc::aws::resolve_identity({}, &imds);
+  REQUIRE(full.ok());
+  CHECK(full->public_ipv4 == "3.80.1.2");
+  CHECK(full->public_hostname == "ec2-3-80-1-2.compute-1.amazonaws.com");
+  CHECK(full->ipv6_addresses ==
+        std::vector<std::string>{"2600:1f18:1234:5600::10", "2600:1f18:1234:5600::11"});
+}

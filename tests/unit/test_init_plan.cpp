@@ -30,12 +30,13 @@ std::string error_for(void (*change)(kc::leader::InitOptions&)) {
 
 }  // namespace
 
-TEST_CASE("init plan: eight phases in order") {
+TEST_CASE("init plan: ten phases in order") {
   kc::Plan plan = kc::leader::make_init_plan(resolved());
   std::vector<std::string> names;
   for (const auto& phase : plan) names.push_back(phase.name);
-  CHECK(names == std::vector<std::string>{"preflight", "assets", "units", "kubeadm", "addons",
-                                          "cleanup", "join-data", "worker-user-data"});
+  CHECK(names == std::vector<std::string>{"identity", "preflight", "assets", "units", "kubeadm",
+                                          "kubeconfig", "addons", "cleanup", "join-data",
+                                          "worker-user-data"});
 }
 
 TEST_CASE("init plan: each phase holds its steps, fed by the resolved configuration") {
@@ -44,45 +45,54 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   options.assets.kubernetes_version = "1.34.4";
   options.assets.arch = "arm64";
   kc::Plan plan = kc::leader::make_init_plan(resolved(options));
-  REQUIRE(plan.size() == 8);
+  REQUIRE(plan.size() == 10);
 
-  CHECK(steps_of(plan[0]).size() == 2);
-  CHECK(steps_of(plan[0])[0].find("containerd") != std::string::npos);
-  CHECK(steps_of(plan[0])[1].find("IMDSv2") != std::string::npos);
+  REQUIRE(steps_of(plan[0]).size() == 1);
+  CHECK(steps_of(plan[0])[0].find("IMDSv2") != std::string::npos);
 
-  REQUIRE(plan[1].steps.size() == 1);
-  CHECK(plan[1].steps[0]->describe().find("1.34.4 (arm64)") != std::string::npos);
+  const auto preflight = steps_of(plan[1]);
+  REQUIRE(preflight.size() == 4);  // checks, containerd, modules, sysctls
+  CHECK(preflight[0].find("IsPrivilegedUser") != std::string::npos);
+  CHECK(preflight[1].find("containerd") != std::string::npos);
+  CHECK(preflight[2].find("br_netfilter") != std::string::npos);
+  for (const auto& step : plan[1].steps) CHECK(step->implemented());
 
   REQUIRE(plan[2].steps.size() == 1);
-  CHECK(plan[2].steps[0]->implemented());
+  CHECK(plan[2].steps[0]->describe().find("1.34.4 (arm64)") != std::string::npos);
 
-  const auto kubeadm = steps_of(plan[3]);
+  REQUIRE(plan[3].steps.size() == 1);
+  CHECK(plan[3].steps[0]->implemented());
+
+  const auto kubeadm = steps_of(plan[4]);
   REQUIRE(kubeadm.size() == 2);
   CHECK(kubeadm[0] ==
-        "write /etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes 1.34.4, cluster "
-        "toil-a, cloud-provider external, containerd socket)");
-  CHECK(kubeadm[1].rfind("run kubeadm init --config /etc/kc/kubeadm-init.yaml", 0) == 0);
-  CHECK_FALSE(plan[3].steps[0]->implemented());
+        "/etc/kc/kubeadm-init.yaml (kubeadm.k8s.io/v1beta4, Kubernetes 1.34.4, cluster toil-a, "
+        "0600)");
+  CHECK(kubeadm[1].rfind("kubeadm init --config /etc/kc/kubeadm-init.yaml", 0) == 0);
+  for (const auto& step : plan[4].steps) CHECK(step->implemented());
+
+  REQUIRE(steps_of(plan[5]).size() == 1);
+  CHECK(steps_of(plan[5])[0].find("/.kube/config") != std::string::npos);
 
   // One step per add-on (kc-cleanup's RBAC and the inventory among them), then the wait.
-  const auto addons = steps_of(plan[4]);
+  const auto addons = steps_of(plan[6]);
   REQUIRE(addons.size() == 8);
   CHECK(addons[3] == "add-on cluster-autoscaler, server-side applied");
   CHECK(addons[5] == "add-on kc-cleanup-rbac, server-side applied");
-  for (const auto& step : plan[4].steps) CHECK(step->implemented());
+  for (const auto& step : plan[6].steps) CHECK(step->implemented());
 
-  REQUIRE(plan[5].steps.size() == 3);  // credentials, RBAC manifest, unit (RBAC: addons phase)
-  for (const auto& step : plan[5].steps) CHECK(step->implemented());
+  REQUIRE(plan[7].steps.size() == 3);  // credentials, RBAC manifest, unit (RBAC: addons phase)
+  for (const auto& step : plan[7].steps) CHECK(step->implemented());
 
-  const auto join_data = steps_of(plan[6]);
+  const auto join_data = steps_of(plan[8]);
   REQUIRE(join_data.size() == 4);  // served kc-worker, its URL, kc-serve.service, join file
   CHECK(join_data[2] == "kc-serve.service");
   CHECK(join_data[3] == "/etc/kc/join.json");
-  for (const auto& step : plan[6].steps) CHECK(step->implemented());
+  for (const auto& step : plan[8].steps) CHECK(step->implemented());
 
-  REQUIRE(steps_of(plan[7]).size() == 1);
-  CHECK(steps_of(plan[7])[0].find("Ignition") != std::string::npos);
-  CHECK(plan[7].steps[0]->implemented());
+  REQUIRE(steps_of(plan[9]).size() == 1);
+  CHECK(steps_of(plan[9])[0].find("Ignition") != std::string::npos);
+  CHECK(plan[9].steps[0]->implemented());
 }
 
 TEST_CASE("init configuration: defaults resolve; bad values name their flag") {
@@ -104,6 +114,19 @@ TEST_CASE("init configuration: defaults resolve; bad values name their flag") {
         0);
   CHECK(error_for([](auto& o) { o.service_subnet = "10.0.0.0/8"; }).find("at most a /12") !=
         std::string::npos);
+  CHECK(error_for([](auto& o) {
+          o.ignore_preflight_errors = {"Spaw"};
+        }).rfind("--ignore-preflight-errors: Spaw", 0) == 0);
+  CHECK(error_for([](auto& o) {
+          o.control_plane_endpoint = "bad host:1";
+        }).rfind("--control-plane-endpoint", 0) == 0);
+  CHECK(error_for([](auto& o) {
+          o.apiserver_cert_extra_sans = {"a b"};
+        }).rfind("--apiserver-cert-extra-sans", 0) == 0);
+  CHECK(error_for([](auto& o) { o.kubeconfig_user = "Bad User"; }).rfind("--kubeconfig-user", 0) ==
+        0);
+  CHECK(error_for([](auto& o) { o.kubeadm_timeout_seconds = 5; }).rfind("--kubeadm-timeout", 0) ==
+        0);
   const std::string overlap = error_for([](auto& o) { o.pod_subnet = "10.96.0.0/16"; });
   CHECK(overlap.rfind("--pod-subnet", 0) == 0);
   CHECK(overlap.find("overlaps --service-subnet 10.96.0.0/12") != std::string::npos);

@@ -27,25 +27,29 @@ std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
 
 }  // namespace
 
-TEST_CASE("join plan: assets, storage, units, kubeadm in order, with the token redacted") {
+TEST_CASE(
+    "join plan: identity, preflight, assets, storage, units, kubeadm in order, token redacted") {
   auto config = kc::worker::resolve_worker_config(with_join_data());
   REQUIRE_MESSAGE(config.ok(), config.error().message());
   CHECK(config->token.reveal() == kToken);
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 4);
-  CHECK(plan[0].name == "assets");
-  CHECK(plan[1].name == "storage");  // before units: kubelet starts there
-  CHECK(plan[2].name == "units");
-  CHECK(plan[3].name == "kubeadm");
-  REQUIRE(plan[0].steps.size() == 1);
+  REQUIRE(plan.size() == 6);
+  CHECK(plan[0].name == "identity");
+  CHECK(plan[1].name == "preflight");
+  CHECK(plan[2].name == "assets");
+  CHECK(plan[3].name == "storage");  // before units: kubelet starts there
+  CHECK(plan[4].name == "units");
+  CHECK(plan[5].name == "kubeadm");
+  REQUIRE(plan[1].steps.size() == 4);  // checks, containerd, kernel modules, sysctls
   REQUIRE(plan[2].steps.size() == 1);
-  REQUIRE(plan[3].steps.size() == 2);
-  const std::string write = plan[3].steps[0]->describe();
+  REQUIRE(plan[4].steps.size() == 1);
+  REQUIRE(plan[5].steps.size() == 2);
+  const std::string write = plan[5].steps[0]->describe();
   CHECK(write.find("API server 10.0.0.10:6443") != std::string::npos);
   CHECK(write.find("CA pinned by sha256:" + std::string(64, '0')) != std::string::npos);
   CHECK(write.find("bootstrap token <redacted>") != std::string::npos);
   CHECK(write.find("0123456789abcdef") == std::string::npos);
-  CHECK(plan[3].steps[1]->describe().rfind("run kubeadm join --config", 0) == 0);
+  CHECK(plan[5].steps[1]->describe().rfind("run kubeadm join --config", 0) == 0);
 }
 
 TEST_CASE("join plan without join data shows placeholders (the join file comes later)") {
@@ -53,8 +57,8 @@ TEST_CASE("join plan without join data shows placeholders (the join file comes l
   REQUIRE(config.ok());
   CHECK_FALSE(config->has_join_data());
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 4);
-  CHECK(plan[3].steps[0]->describe().find("API server <api-server>, CA pinned by <ca-cert-hash>") !=
+  REQUIRE(plan.size() == 6);
+  CHECK(plan[5].steps[0]->describe().find("API server <api-server>, CA pinned by <ca-cert-hash>") !=
         std::string::npos);
 }
 
