@@ -10,11 +10,12 @@ Plan make_install_plan(const AssetOptions& assets) {
   return plan;
 }
 
-Plan make_join_plan(const WorkerConfig& config) {
+Plan make_join_plan(const WorkerConfig& config, std::shared_ptr<JoinOutcome> outcome) {
   Plan plan;
+  plan.push_back(join_data_phase(config));
   plan.push_back(assets_phase(config.assets));
   plan.push_back(units_phase(config));
-  plan.push_back(kubeadm_phase(config));
+  plan.push_back(kubeadm_phase(config, std::move(outcome)));
   return plan;
 }
 

@@ -18,14 +18,19 @@ int main(int argc, char** argv) {
   worker::JoinOptions join;
   CLI::App* join_cmd = worker::add_join_command(*app, join);
 
+  worker::ConfigOptions config;
+  CLI::App* config_kubeadm_cmd = worker::add_config_command(*app, config);
+
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
 
-  return cli::run(*app, global,
-                  {
-                      {install_cmd, [&] { return worker::run_install_command(install, global); }},
-                      {join_cmd, [&] { return worker::run_join_command(join, global); }},
-                      {fetch_cmd, [&] { return run_fetch_command(fetch); }},
-                  },
-                  argc, argv);
+  return cli::run(
+      *app, global,
+      {
+          {install_cmd, [&] { return worker::run_install_command(install, global); }},
+          {join_cmd, [&] { return worker::run_join_command(join, global); }},
+          {config_kubeadm_cmd, [&] { return worker::run_config_command(config, global); }},
+          {fetch_cmd, [&] { return run_fetch_command(fetch); }},
+      },
+      argc, argv);
 }

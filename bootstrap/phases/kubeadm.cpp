@@ -1,20 +1,17 @@
-#include <fmt/format.h>
-
+#include "bootstrap/join_configuration.h"
+#include "bootstrap/kubeadm_join_step.h"
 #include "bootstrap/phases/phases.h"
 #include "common/core/plan.h"
 
 namespace kc::worker {
 
-Phase kubeadm_phase(const WorkerConfig& c) {
+Phase kubeadm_phase(const WorkerConfig& c, std::shared_ptr<JoinOutcome> outcome) {
   Phase phase{"kubeadm", {}};
-  add_planned(phase, fmt::format("write /etc/kc/kubeadm-join.yaml (kubeadm.k8s.io/v1beta4 "
-                                 "JoinConfiguration: API server {}, CA pinned by {}, bootstrap "
-                                 "token {}, cloud-provider external)",
-                                 c.has_join_data() ? c.api_server : "<api-server>",
-                                 c.has_join_data() ? c.ca_cert_hash : "<ca-cert-hash>", c.token));
-  add_planned(phase,
-              "run kubeadm join --config /etc/kc/kubeadm-join.yaml (skipped when "
-              "/etc/kubernetes/kubelet.conf shows the node already joined)");
+  // The token is in this file only (0600): never on kubeadm's command line.
+  phase.steps.push_back(std::make_unique<FileStep>(std::string(kKubeadmJoinConfig),
+                                                   join_configuration_yaml(c, true), 0600));
+  phase.steps.push_back(
+      std::make_unique<KubeadmJoinStep>(c.join, c.join_timeout, std::move(outcome)));
   return phase;
 }
 
