@@ -2,7 +2,9 @@
 // bootstrap/join_plan.cpp puts them in order.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "bootstrap/kubeadm_join_step.h"
 #include "bootstrap/worker_config.h"
@@ -13,7 +15,12 @@ namespace kc::worker {
 Phase join_data_phase(const WorkerConfig& config);
 Phase assets_phase(const AssetOptions& assets);
 Phase units_phase(const WorkerConfig& config);
+// The node identity when the kubeadm phase runs (an identity phase before it may resolve it from
+// IMDS); empty: WorkerConfig::identity.
+using IdentitySource = std::function<std::optional<aws::NodeIdentity>()>;
+
 // `outcome` records whether the node joined now or had already joined (for the status line).
-Phase kubeadm_phase(const WorkerConfig& config, std::shared_ptr<JoinOutcome> outcome);
+Phase kubeadm_phase(const WorkerConfig& config, std::shared_ptr<JoinOutcome> outcome,
+                    IdentitySource identity = {});
 
 }  // namespace kc::worker
