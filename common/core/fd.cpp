@@ -2,7 +2,31 @@
 
 #include <fcntl.h>
 
+#include <cerrno>
+
 namespace kc {
+
+Status read_chunks(int fd, std::string_view verb, std::string_view where,
+                   const std::function<void(const char* data, std::size_t size)>& chunk) {
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error(std::string(verb), std::string(where));
+    }
+    if (n == 0) return {};
+    chunk(buf, static_cast<std::size_t>(n));
+  }
+}
+
+Result<std::string> read_all(int fd, std::string_view verb, std::string_view where) {
+  std::string content;
+  auto status = read_chunks(
+      fd, verb, where, [&](const char* data, std::size_t size) { content.append(data, size); });
+  if (!status) return status.error();
+  return content;
+}
 
 Status fsync_dir(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

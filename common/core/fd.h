@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "common/core/error.h"
@@ -36,6 +39,13 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+// Reads fd to its end, handing each chunk to `chunk`; an error says "VERB WHERE: <errno>".
+Status read_chunks(int fd, std::string_view verb, std::string_view where,
+                   const std::function<void(const char* data, std::size_t size)>& chunk);
+
+// The whole rest of fd's content.
+Result<std::string> read_all(int fd, std::string_view verb, std::string_view where);
 
 // fsync()s a directory so a rename into it survives a crash.
 Status fsync_dir(const std::filesystem::path& dir);

@@ -144,18 +144,9 @@ Result<std::optional<std::string>> Host::read_file(std::string_view host_path) c
     if (errno == ENOENT) return std::optional<std::string>();
     return errno_error("read", p.string());
   }
-  std::string content;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("read", p.string());
-    }
-    if (n == 0) break;
-    content.append(buf, static_cast<size_t>(n));
-  }
-  return std::optional<std::string>(std::move(content));
+  auto content = read_all(fd.get(), "read", p.string());
+  if (!content) return content.error();
+  return std::optional<std::string>(std::move(*content));
 }
 
 Result<std::optional<FileInfo>> Host::stat(std::string_view host_path) const {
@@ -187,18 +178,9 @@ Result<std::optional<std::string>> Host::sha256(std::string_view host_path) cons
     if (errno == ENOENT) return std::optional<std::string>();
     return errno_error("hash", p.string());
   }
-  Sha256 h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("hash", p.string());
-    }
-    if (n == 0) break;
-    h.update(buf, static_cast<size_t>(n));
-  }
-  return std::optional<std::string>(h.hex_digest());
+  auto digest = sha256_fd(fd.get(), p.string());
+  if (!digest) return digest.error();
+  return std::optional<std::string>(std::move(*digest));
 }
 
 Result<std::vector<std::string>> Host::list(std::string_view host_dir) const {

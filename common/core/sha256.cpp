@@ -47,17 +47,14 @@ std::string sha256_hex(std::string_view data) {
 Result<std::string> sha256_file(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return errno_error("hash", path.string());
+  return sha256_fd(fd.get(), path.string());
+}
+
+Result<std::string> sha256_fd(int fd, std::string_view where) {
   Sha256 h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("hash", path.string());
-    }
-    if (n == 0) break;
-    h.update(buf, static_cast<size_t>(n));
-  }
+  auto status =
+      read_chunks(fd, "hash", where, [&](const char* data, size_t size) { h.update(data, size); });
+  if (!status) return status.error();
   return h.hex_digest();
 }
 

@@ -29,6 +29,8 @@ class Sha256 {
 
 std::string sha256_hex(std::string_view data);
 Result<std::string> sha256_file(const std::filesystem::path& path);
+// The digest of the rest of an open file's content; `where` names it in an error.
+Result<std::string> sha256_fd(int fd, std::string_view where);
 
 // True for 64 hex digits (either case).
 bool is_sha256_hex(std::string_view text);
