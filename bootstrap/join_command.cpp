@@ -67,8 +67,8 @@ Result<WorkerConfig> resolve(const JoinOptions& options, const cli::GlobalOption
   return config;
 }
 
-std::string node_name(const WorkerConfig& config) {
-  if (config.identity && !config.identity->node_name.empty()) return config.identity->node_name;
+std::string node_name(const JoinOutcome& outcome) {
+  if (!outcome.node_name.empty()) return outcome.node_name;
   char name[256] = {0};
   if (gethostname(name, sizeof name - 1) == 0 && name[0] != 0) return name;
   return "this node";
@@ -126,14 +126,14 @@ int run_join_command(const JoinOptions& options, const cli::GlobalOptions& globa
     (void)notifier.status(message);
     return exit;
   }
-  (void)notifier.status(
-      fmt::format("joining {} (API server {})", node_name(*config), config->join.api_server));
   auto outcome = std::make_shared<JoinOutcome>();
+  (void)notifier.status(
+      fmt::format("joining {} (API server {})", node_name(*outcome), config->join.api_server));
   Plan plan = make_join_plan(*config, outcome);
   StreamReporter stream(stdout);
   PhaseTimer timer(stream);
   exit = run_plan_command("kc-worker join", plan, global, &timer);
-  const std::string status = fmt::format("{} {}, API server {} ({})", node_name(*config),
+  const std::string status = fmt::format("{} {}, API server {} ({})", node_name(*outcome),
                                          outcome_text(*outcome, global.dry_run, exit),
                                          config->join.api_server, timer.summary());
   timer.line("", "kc-worker join: " + status);
@@ -161,7 +161,9 @@ int run_config_command(const ConfigOptions& options, const cli::GlobalOptions& g
     spdlog::error("kc-worker config kubeadm: {}", config.error().message());
     return exit;
   }
-  std::fputs(join_configuration_yaml(*config, options.show_secrets).c_str(), stdout);
+  // Without the identity phase's answer here, the node name and its kubelet flags are those
+  // the flags give; `kc-worker join --dry-run` shows the file with IMDS asked.
+  std::fputs(join_configuration_yaml(*config, std::nullopt, options.show_secrets).c_str(), stdout);
   return exit_code::ok;
 }
 

@@ -2,18 +2,19 @@
 
 namespace kc::worker {
 
-kubeadm::JoinConfiguration make_join_configuration(const WorkerConfig& c) {
+kubeadm::JoinConfiguration make_join_configuration(
+    const WorkerConfig& c, const std::optional<aws::NodeIdentity>& identity) {
   using std::chrono::minutes;
   kubeadm::JoinConfiguration j;
   kubeadm::NodeRegistration& node = j.node_registration;
   // The AWS cloud-controller-manager initialises the node (addresses, zone, providerID).
   node.kubelet_extra_args.push_back({"cloud-provider", "external"});
-  if (c.identity) {
-    node.name = c.identity->node_name;
-    if (!c.identity->node_ip.empty())
-      node.kubelet_extra_args.push_back({"node-ip", c.identity->node_ip});
-    if (!c.identity->provider_id.empty()) {
-      node.kubelet_extra_args.push_back({"provider-id", c.identity->provider_id});
+  if (identity) {
+    node.name = identity->node_name;
+    if (!identity->node_ip.empty())
+      node.kubelet_extra_args.push_back({"node-ip", identity->node_ip});
+    if (!identity->provider_id.empty()) {
+      node.kubelet_extra_args.push_back({"provider-id", identity->provider_id});
     }
   }
   j.discovery.api_server_endpoint = c.join.api_server;
@@ -27,8 +28,10 @@ kubeadm::JoinConfiguration make_join_configuration(const WorkerConfig& c) {
   return j;
 }
 
-std::string join_configuration_yaml(const WorkerConfig& c, bool show_secrets) {
-  return kubeadm::join_yaml(make_join_configuration(c), {show_secrets});
+std::string join_configuration_yaml(const WorkerConfig& c,
+                                    const std::optional<aws::NodeIdentity>& identity,
+                                    bool show_secrets) {
+  return kubeadm::join_yaml(make_join_configuration(c, identity), {show_secrets});
 }
 
 }  // namespace kc::worker

@@ -22,6 +22,7 @@ struct JoinOutcome {
   enum class State { planned, joined, already_joined, failed };
   State state = State::planned;
   int attempts = 0;
+  std::string node_name;  // from the identity, once the kubeadm phase knows it
 };
 
 class KubeadmJoinStep final : public Step {

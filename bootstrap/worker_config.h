@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "common/assets/assets_step.h"
-#include "common/aws/identity.h"
 #include "common/core/error.h"
 #include "common/core/host.h"
 #include "common/core/secret.h"
@@ -51,9 +50,6 @@ struct WorkerConfig {
   std::string kubernetes_version;
   JoinData join;
   std::chrono::seconds join_timeout{15 * 60};
-  // The node's name, address and providerID for nodeRegistration; unset: kubeadm's defaults
-  // (the hostname) and no node-ip/provider-id kubelet flags.
-  std::optional<aws::NodeIdentity> identity;
 
   bool has_join_data() const { return !join.api_server.empty(); }
 };

@@ -13,17 +13,18 @@ namespace {
 // the plan (IMDS) is in it.
 class JoinConfigStep final : public Step {
  public:
-  JoinConfigStep(WorkerConfig config, IdentitySource identity)
-      : config_(std::move(config)), identity_(std::move(identity)) {}
+  JoinConfigStep(WorkerConfig config, IdentitySource identity, std::shared_ptr<JoinOutcome> outcome)
+      : config_(std::move(config)), identity_(std::move(identity)), outcome_(std::move(outcome)) {}
 
   std::string describe() const override {
     return fmt::format("{} (0600, kubeadm.k8s.io/v1beta4 JoinConfiguration)", kKubeadmJoinConfig);
   }
 
   Result<Findings> check(const StepContext& context) override {
-    WorkerConfig c = config_;
-    if (identity_) c.identity = identity_();
-    content_ = join_configuration_yaml(c, true);
+    const std::optional<aws::NodeIdentity> identity =
+        identity_ ? identity_() : std::optional<aws::NodeIdentity>();
+    if (identity && outcome_) outcome_->node_name = identity->node_name;
+    content_ = join_configuration_yaml(config_, identity, true);
     auto diff = compare_file(context.host, std::string(kKubeadmJoinConfig), content_, 0600);
     if (!diff) return std::move(diff).error();
     Findings findings{{}, std::string(kKubeadmJoinConfig)};
@@ -41,6 +42,7 @@ class JoinConfigStep final : public Step {
  private:
   WorkerConfig config_;
   IdentitySource identity_;
+  std::shared_ptr<JoinOutcome> outcome_;
   std::string content_;
 };
 
@@ -49,7 +51,8 @@ class JoinConfigStep final : public Step {
 Phase kubeadm_phase(const WorkerConfig& c, std::shared_ptr<JoinOutcome> outcome,
                     IdentitySource identity) {
   Phase phase{"kubeadm", {}};
-  phase.steps.push_back(std::make_unique<JoinConfigStep>(c, std::move(identity)));
+  if (!outcome) outcome = std::make_shared<JoinOutcome>();
+  phase.steps.push_back(std::make_unique<JoinConfigStep>(c, std::move(identity), outcome));
   phase.steps.push_back(
       std::make_unique<KubeadmJoinStep>(c.join, c.join_timeout, std::move(outcome)));
   return phase;

@@ -8,6 +8,7 @@
 
 #include "bootstrap/kubeadm_join_step.h"
 #include "bootstrap/worker_config.h"
+#include "common/aws/identity.h"
 #include "common/core/plan.h"
 
 namespace kc::worker {
@@ -15,8 +16,8 @@ namespace kc::worker {
 Phase join_data_phase(const WorkerConfig& config);
 Phase assets_phase(const AssetOptions& assets);
 Phase units_phase(const WorkerConfig& config);
-// The node identity when the kubeadm phase runs (an identity phase before it may resolve it from
-// IMDS); empty: WorkerConfig::identity.
+// The node identity when the kubeadm phase runs (an identity phase before it resolves it from
+// the flags or IMDS); empty or returning nullopt: kubeadm's defaults (the hostname).
 using IdentitySource = std::function<std::optional<aws::NodeIdentity>()>;
 
 // `outcome` records whether the node joined now or had already joined (for the status line).

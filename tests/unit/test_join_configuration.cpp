@@ -26,19 +26,22 @@ std::filesystem::path golden_dir() {
   return source.parent_path() / "golden";
 }
 
-kc::worker::WorkerConfig worker(const std::string& version) {
-  kc::worker::WorkerConfig c;
-  c.kubernetes_version = version;
-  c.join.api_server = "ip-10-0-0-10.eu-west-1.compute.internal:6443";
-  c.join.token = kc::Secret("abcdef.0123456789abcdef");
-  c.join.ca_cert_hashes = {"sha256:" + std::string(64, 'a')};
+kc::aws::NodeIdentity identity() {
   kc::aws::NodeIdentity id;
   id.node_name = "ip-10-0-1-23.eu-west-1.compute.internal";
   id.node_ip = "10.0.1.23";
   id.zone = "eu-west-1a";
   id.instance_id = "i-0123456789abcdef0";
   id.provider_id = "aws:///eu-west-1a/i-0123456789abcdef0";
-  c.identity = id;
+  return id;
+}
+
+kc::worker::WorkerConfig worker(const std::string& version) {
+  kc::worker::WorkerConfig c;
+  c.kubernetes_version = version;
+  c.join.api_server = "ip-10-0-0-10.eu-west-1.compute.internal:6443";
+  c.join.token = kc::Secret("abcdef.0123456789abcdef");
+  c.join.ca_cert_hashes = {"sha256:" + std::string(64, 'a')};
   return c;
 }
 
@@ -48,7 +51,8 @@ TEST_CASE("join configuration: golden files for Kubernetes 1.33 to 1.36") {
   for (const char* version : {"1.33.8", "1.34.4", "1.35.7", "1.36.3"}) {
     const std::string minor = std::string(version).substr(0, 4);
     const auto path = golden_dir() / ("kubeadm-join-" + minor + ".yaml");
-    const std::string yaml = kc::worker::join_configuration_yaml(worker(version), false);
+    const std::string yaml =
+        kc::worker::join_configuration_yaml(worker(version), identity(), false);
     if (std::getenv("KC_UPDATE_GOLDEN") != nullptr) {
       std::filesystem::create_directories(path.parent_path());
       std::ofstream(path, std::ios::binary) << yaml;
@@ -63,7 +67,8 @@ TEST_CASE("join configuration: golden files for Kubernetes 1.33 to 1.36") {
 
 TEST_CASE("join configuration: v1beta4 shapes, the token only with show_secrets") {
   const auto c = worker("1.36.3");
-  auto docs = kc::parse_yaml_documents(kc::worker::join_configuration_yaml(c, true), "join");
+  auto docs =
+      kc::parse_yaml_documents(kc::worker::join_configuration_yaml(c, identity(), true), "join");
   REQUIRE(docs.ok());
   REQUIRE(docs->size() == 1);
   const auto& d = (*docs)[0];
@@ -86,15 +91,15 @@ TEST_CASE("join configuration: v1beta4 shapes, the token only with show_secrets"
   CHECK(token["caCertHashes"][0] == "sha256:" + std::string(64, 'a'));
   CHECK(d["timeouts"]["discovery"] == "2m0s");
   CHECK_FALSE(d.contains("timeoutForControlPlane"));
-  const std::string redacted = kc::worker::join_configuration_yaml(c, false);
+  const std::string redacted = kc::worker::join_configuration_yaml(c, identity(), false);
   CHECK(redacted.find("abcdef.0123456789abcdef") == std::string::npos);
   CHECK(redacted.find("token: <redacted>") != std::string::npos);
 }
 
 TEST_CASE("join configuration: without an identity kubeadm's defaults apply") {
   auto c = worker("1.36.3");
-  c.identity.reset();
-  auto docs = kc::parse_yaml_documents(kc::worker::join_configuration_yaml(c, false), "join");
+  auto docs =
+      kc::parse_yaml_documents(kc::worker::join_configuration_yaml(c, std::nullopt, false), "join");
   REQUIRE(docs.ok());
   const auto& node = (*docs)[0]["nodeRegistration"];
   CHECK_FALSE(node.contains("name"));
