@@ -77,7 +77,7 @@ def parse_yaml(text):
             seq, ind = [], lines[pos][0]
             while pos < len(lines) and lines[pos][0] == ind and lines[pos][1].startswith("- "):
                 item = lines[pos][1][2:]
-                if ":" in item and not item.startswith(("\"", "'")):
+                if (": " in item or item.endswith(":")) and not item.startswith(("\"", "'")):
                     # "- key: value" opens a mapping whose other keys are indented by 2 more
                     lines[pos] = (ind + 2, item)
                     seq.append(mapping(ind + 2))
@@ -91,7 +91,8 @@ def parse_yaml(text):
         nonlocal pos
         out = {}
         while pos < len(lines) and lines[pos][0] == indent and not lines[pos][1].startswith("- "):
-            key, sep, rest = lines[pos][1].partition(":")
+            line = lines[pos][1]
+            key, sep, rest = (line[:-1], ":", "") if line.endswith(":") else line.partition(": ")
             if not sep:
                 raise ValueError("not YAML kc writes: " + lines[pos][1])
             pos += 1
