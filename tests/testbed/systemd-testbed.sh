@@ -22,8 +22,9 @@ usage() {
 usage: ${0##*/} COMMAND ...
   rootfs                         build (once, cached) the bookworm rootfs; prints its path
   clone DIR                      cp -a the cached rootfs to DIR (for --persistent)
-  start NAME [--persistent DIR] [--bind HOST:CONTAINER]...
+  start NAME [--persistent DIR] [--bind HOST:CONTAINER]... [--netns PATH]
                                  boot container NAME, wait until running; prints the leader PID
+                                 (--netns: in that network namespace instead of a private one)
   leader NAME                    prints the container's PID 1 (as seen from the host)
   bus NAME                       prints the container's system bus address, usable from the host
   root NAME                      prints /proc/LEADER/root
@@ -120,12 +121,13 @@ find_leader() {
 }
 
 cmd_start() {
-  local name=${1-} dir="" nspawn_args=() pid leader deadline state
+  local name=${1-} dir="" nspawn_args=() pid leader deadline state network=--private-network
   check_name "$name"; shift
   while [[ $# -gt 0 ]]; do
     case $1 in
       --persistent) [[ $# -ge 2 ]] || usage; dir=$(realpath "$2"); shift 2 ;;
       --bind) [[ $# -ge 2 ]] || usage; nspawn_args+=("--bind=$2"); shift 2 ;;
+      --netns) [[ $# -ge 2 ]] || usage; network=--network-namespace-path=$2; shift 2 ;;
       *) usage ;;
     esac
   done
@@ -146,7 +148,7 @@ cmd_start() {
   # it one of its own. setsid detaches it from the caller's session, so only `stop` ends it.
   (
     for h in "${CGROUP_HIERARCHIES[@]}"; do echo "$BASHPID" >"$h/$cg/cgroup.procs"; done
-    exec setsid systemd-nspawn --quiet --boot --register=no --keep-unit --private-network \
+    exec setsid systemd-nspawn --quiet --boot --register=no --keep-unit "$network" \
       --console=pipe --machine="$name" --directory="$dir" "${nspawn_args[@]}"
   ) </dev/null >"$st/log" 2>&1 &
   pid=$!
