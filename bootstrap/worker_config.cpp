@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -22,7 +23,7 @@ Status read_token_file(const std::string& file, JoinData& join) {
   if (!text) return std::move(text).error().context("--token-file");
   if (!*text || !*info) return Error{"--token-file", file, "no such file", ""};
   std::string token = **text;
-  token = token.substr(0, token.find('\n'));
+  token.resize(std::min(token.size(), token.find('\n')));
   while (!token.empty() && (token.back() == ' ' || token.back() == '\r' || token.back() == '\t')) {
     token.pop_back();
   }
