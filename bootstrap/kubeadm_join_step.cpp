@@ -54,9 +54,12 @@ Result<Findings> KubeadmJoinStep::check(const StepContext& context) {
     return Findings{{}, fmt::format("{} (already joined)", kKubeletConf)};
   }
   outcome_->state = JoinOutcome::State::planned;
-  return Findings{{{Verb::run, fmt::format("kubeadm join --config {}", kKubeadmJoinConfig),
-                    fmt::format("(API server {})", join_.api_server)}},
-                  ""};
+  return Findings{
+      {{Verb::run, fmt::format("kubeadm join --config {}", kKubeadmJoinConfig),
+        fmt::format("(API server {}, CA pinned by {}, bootstrap token {})", join_.api_server,
+                    join_.ca_cert_hashes.empty() ? "" : join_.ca_cert_hashes.front(),
+                    join_.token)}},
+      ""};
 }
 
 Result<bool> KubeadmJoinStep::half_joined(const Host& host) const {
