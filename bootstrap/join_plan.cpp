@@ -10,15 +10,17 @@ Plan make_install_plan(const AssetOptions& assets) {
   return plan;
 }
 
-Plan make_join_plan(const WorkerConfig& config) {
+Plan make_join_plan(const WorkerConfig& config, std::shared_ptr<JoinOutcome> outcome) {
   Plan plan;
   const auto identity = std::make_shared<aws::ResolvedIdentity>();
+  plan.push_back(join_data_phase(config));
   plan.push_back(identity_phase(config, identity));
   plan.push_back(preflight_phase(config, identity));
   plan.push_back(assets_phase(config.assets));
   plan.push_back(storage_phase(config));
   plan.push_back(units_phase(config));
-  plan.push_back(kubeadm_phase(config));
+  plan.push_back(
+      kubeadm_phase(config, std::move(outcome), [identity]() { return identity->identity; }));
   return plan;
 }
 

@@ -21,16 +21,20 @@ int main(int argc, char** argv) {
 
   storage::StorageOptions storage;
   CLI::App* storage_cmd = worker::add_storage_command(*app, storage);
+  worker::ConfigOptions config;
+  CLI::App* config_kubeadm_cmd = worker::add_config_command(*app, config);
 
   FetchOptions fetch;
   CLI::App* fetch_cmd = add_fetch_command(*app, fetch);
 
-  return cli::run(*app, global,
-                  {
-                      {install_cmd, [&] { return worker::run_install_command(install, global); }},
-                      {join_cmd, [&] { return worker::run_join_command(join, global); }},
-                      {storage_cmd, [&] { return worker::run_storage_command(storage, global); }},
-                      {fetch_cmd, [&] { return run_fetch_command(fetch); }},
-                  },
-                  argc, argv);
+  return cli::run(
+      *app, global,
+      {
+          {install_cmd, [&] { return worker::run_install_command(install, global); }},
+          {join_cmd, [&] { return worker::run_join_command(join, global); }},
+          {storage_cmd, [&] { return worker::run_storage_command(storage, global); }},
+          {config_kubeadm_cmd, [&] { return worker::run_config_command(config, global); }},
+          {fetch_cmd, [&] { return run_fetch_command(fetch); }},
+      },
+      argc, argv);
 }

@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
 #include <vector>
 
+#include "common/join/join_file.h"
 #include "common/kube/kubeadm_config.h"
 #include "common/net/cidr.h"
 #include "common/node/preflight_checks.h"
@@ -14,56 +15,117 @@
 namespace kc::worker {
 namespace {
 
-// "HOST:PORT" or "[IPv6]:PORT", with a port in 1-65535.
-bool host_port(const std::string& value) {
-  const size_t colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string host = value.substr(0, colon);
-  const std::string port = value.substr(colon + 1);
-  int number = 0;
-  const auto [end, err] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (port.empty() || err != std::errc() || end != port.data() + port.size() || number < 1 ||
-      number > 65535) {
-    return false;
+// Reads --token-file (a file of the operator's): its first line, surrounding blanks dropped.
+Status read_token_file(const std::string& file, JoinData& join) {
+  std::string name;
+  Host host = Host::for_operator_file(file, name);
+  auto info = host.stat(name);
+  if (!info) return std::move(info).error().context("--token-file");
+  auto text = host.read_file(name);
+  if (!text) return std::move(text).error().context("--token-file");
+  if (!*text || !*info) return Error{"--token-file", file, "no such file", ""};
+  std::string token = **text;
+  token.resize(std::min(token.size(), token.find('\n')));
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\r' || token.back() == '\t')) {
+    token.pop_back();
   }
-  if (host.front() == '[') {
-    return host.size() > 2 && host.back() == ']' && is_ip_address(host.substr(1, host.size() - 2));
+  if (!join::is_bootstrap_token(token)) {
+    // The content is not repeated: a mistyped token is still mostly a secret.
+    return Error{"--token-file", file, "expected a bootstrap token [a-z0-9]{6}.[a-z0-9]{16}", ""};
   }
-  static const std::regex name("[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?");
-  return std::regex_match(host, name);
+  join.token = Secret(std::move(token));
+  join.token_file = file;
+  join.token_file_mode = (*info)->mode;
+  return {};
 }
 
 }  // namespace
 
+Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_view flag) {
+  const Error bad{std::string(flag), std::string(text),
+                  "expected a duration such as 15m, 90s, 1h30m or a number of seconds", ""};
+  if (text.empty()) return bad;
+  long long total = 0;
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  while (p < end) {
+    long long number = 0;
+    auto [next, err] = std::from_chars(p, end, number);
+    if (err != std::errc() || number < 0) return bad;
+    p = next;
+    long long unit = 1;
+    if (p < end) {
+      switch (*p) {
+        case 'h':
+          unit = 3600;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 's':
+          unit = 1;
+          break;
+        default:
+          return bad;
+      }
+      ++p;
+    } else if (total != 0) {
+      return bad;  // "1h30" has no unit on its last number
+    }
+    total += number * unit;
+  }
+  if (total < 1) return bad;
+  return std::chrono::seconds(total);
+}
+
 Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {
   KC_TRY(kubeadm::check_kubernetes_version(o.assets.kubernetes_version, "--kubernetes-version"));
+  if (!o.token.empty() && !o.token_file.empty()) {
+    return Error{"--token, --token-file", "", "given both", "give the token once, in --token-file"};
+  }
+  const bool token_given = !o.token.empty() || !o.token_file.empty();
   std::vector<std::string> missing;
   if (o.api_server.empty()) missing.push_back("--api-server");
-  if (o.token.empty()) missing.push_back("--token");
+  if (!token_given) missing.push_back("--token or --token-file");
   if (o.ca_cert_hash.empty()) missing.push_back("--discovery-token-ca-cert-hash");
   if (!missing.empty() && missing.size() < 3) {
     return Error{fmt::format("{}", fmt::join(missing, ", ")), "", "missing",
-                 "--api-server, --token and --discovery-token-ca-cert-hash go together"};
+                 "--api-server, --token-file (or --token) and --discovery-token-ca-cert-hash go "
+                 "together; without them the join file gives all three"};
   }
-  if (!o.api_server.empty() && !host_port(o.api_server)) {
+  if (missing.empty() && !o.join_file.empty()) {
+    return Error{"--join-file", o.join_file,
+                 "given with --api-server, --token and "
+                 "--discovery-token-ca-cert-hash",
+                 "give either the join file or the three flags"};
+  }
+  if (!o.api_server.empty() && !join::is_host_port(o.api_server)) {
     return Error{"--api-server", o.api_server, "expected HOST:PORT, e.g. 10.0.0.10:6443", ""};
   }
-  static const std::regex token("[a-z0-9]{6}\\.[a-z0-9]{16}");
-  if (!o.token.empty() && !std::regex_match(o.token, token)) {
+  if (!o.token.empty() && !join::is_bootstrap_token(o.token)) {
     // The value is not repeated: a mistyped token is still mostly a secret.
     return Error{"--token", "", "expected a bootstrap token [a-z0-9]{6}.[a-z0-9]{16}", ""};
   }
-  static const std::regex hash("sha256:[0-9a-f]{64}");
-  if (!o.ca_cert_hash.empty() && !std::regex_match(o.ca_cert_hash, hash)) {
+  if (!o.ca_cert_hash.empty() && !join::is_ca_cert_hash(o.ca_cert_hash)) {
     return Error{"--discovery-token-ca-cert-hash", o.ca_cert_hash,
                  "expected sha256:<64 hex digits>", "kc-leader prints it with the user data"};
   }
+  if (!o.join_file.empty() && o.join_file.front() != '/') {
+    return Error{"--join-file", o.join_file,
+                 "expected an absolute path (a host path, under --root)", ""};
+  }
+  auto timeout = parse_duration(o.join_timeout, "--join-timeout");
+  if (!timeout) return std::move(timeout).error();
+
   WorkerConfig c;
   c.assets = o.assets;
+  if (!o.with_kubectl) c.assets.exclude.push_back("kubectl");
   c.kubernetes_version = o.assets.kubernetes_version;
-  c.api_server = o.api_server;
-  c.token = Secret(o.token);
-  c.ca_cert_hash = o.ca_cert_hash;
+  c.join_timeout = *timeout;
+  c.join.api_server = o.api_server;
+  c.join.token = Secret(o.token);
+  if (!o.ca_cert_hash.empty()) c.join.ca_cert_hashes = {o.ca_cert_hash};
+  if (!o.token_file.empty()) KC_TRY(read_token_file(o.token_file, c.join));
   c.identity = o.identity;
   c.ignore_preflight_errors = o.ignore_preflight_errors;
   node::PreflightOptions preflight;
@@ -75,6 +137,36 @@ Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {
                              fmt::join(node::preflight_check_names(preflight), ", "))};
   }
   return c;
+}
+
+Status load_join_data(WorkerConfig& c, const JoinOptions& o, const Host& host) {
+  if (c.has_join_data()) return {};
+  const std::string path = o.join_file.empty() ? std::string(kJoinFile) : o.join_file;
+  auto file = join::read_join_file(host, path);
+  if (!file) {
+    Error error = std::move(file).error();
+    if (error.hint.empty()) {
+      error.hint =
+          "give --join-file FILE or --api-server, --token-file and "
+          "--discovery-token-ca-cert-hash; `kc-leader user-data` prints the user data "
+          "that writes " +
+          std::string(kJoinFile);
+    }
+    return error;
+  }
+  c.join.api_server = file->join.api_server_endpoint;
+  c.join.token = file->join.token;
+  c.join.ca_cert_hashes = file->join.ca_cert_hashes;
+  c.join.kubernetes_version = file->join.kubernetes_version;
+  c.join.join_file = path;
+  c.join.join_file_mode = file->mode;
+  if (!o.kubernetes_version_given && !c.join.kubernetes_version.empty()) {
+    KC_TRY(
+        kubeadm::check_kubernetes_version(c.join.kubernetes_version, path + ": kubernetesVersion"));
+    c.kubernetes_version = c.join.kubernetes_version;
+    c.assets.kubernetes_version = c.join.kubernetes_version;
+  }
+  return {};
 }
 
 }  // namespace kc::worker

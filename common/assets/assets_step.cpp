@@ -171,10 +171,13 @@ AssetsStep::AssetsStep(AssetOptions options) : options_(std::move(options)) {}
 AssetsStep::~AssetsStep() = default;
 
 std::string AssetsStep::describe() const {
+  const bool kubectl = std::find(options_.exclude.begin(), options_.exclude.end(), "kubectl") ==
+                       options_.exclude.end();
   return fmt::format(
-      "install kubeadm, kubelet and kubectl {} ({}), crictl and the CNI plugins to "
+      "install kubeadm, kubelet{} {} ({}), crictl and the CNI plugins to "
       "{} and {}, verified against SHA-256 digests",
-      options_.kubernetes_version, options_.arch, paths::opt_bin, paths::cni_bin);
+      kubectl ? " and kubectl" : "", options_.kubernetes_version, options_.arch, paths::opt_bin,
+      paths::cni_bin);
 }
 
 Result<Findings> AssetsStep::check(const StepContext& context) {
@@ -185,6 +188,10 @@ Result<Findings> AssetsStep::check(const StepContext& context) {
   auto artifacts = resolve(*catalog, {options_.kubernetes_version, options_.arch, options_.mirror,
                                       options_.allow_unpinned});
   if (!artifacts) return std::move(artifacts).error();
+  std::erase_if(*artifacts, [&](const Artifact& a) {
+    return std::find(options_.exclude.begin(), options_.exclude.end(), a.name) !=
+           options_.exclude.end();
+  });
   seen->artifacts = std::move(*artifacts);
 
   auto state_text = host.read_file(kAssetStatePath);

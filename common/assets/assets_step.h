@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/core/plan.h"
 
@@ -28,6 +29,8 @@ struct AssetOptions {
   int retries = 5;
   int stall_timeout = 30;  // seconds below 1 kB/s before a transfer is retried
   bool progress = true;    // a progress display on stderr (a bar on a terminal)
+  // Catalog artifacts not to install (a worker has no use for kubectl): {"kubectl"}.
+  std::vector<std::string> exclude;
 };
 
 // The build's default Kubernetes version and this machine's architecture.

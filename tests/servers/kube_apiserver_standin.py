@@ -30,14 +30,23 @@ its protocol kc uses, as the real one does:
     group system:masters may do anything);
   - Node objects shaped like a real cluster's (~8 KB: conditions, taints with timeAdded,
     labels, annotations, addresses, providerID, nodeInfo, status.images).
+  - bootstrap tokens as the real cluster keeps them (Secrets kube-system/bootstrap-token-ID of
+    type bootstrap.kubernetes.io/token, applied or made by the "bootstrap-token" control op):
+    the bearer-token authenticator (user system:bootstrap:ID, group system:bootstrappers), the
+    anonymous GET of kube-public/cluster-info with a detached JWS per signing token as the
+    bootstrap signer controller adds them (HS256 keyed by the token's secret; a deleted or
+    expired token has none), and POST of a CertificateSigningRequest by a bootstrap identity
+    (the kubelet's TLS bootstrap), recorded in /state "joins";
 Faults can be injected (500, connection reset, stall, truncated or malformed JSON, 410).
 
 A plain-HTTP control endpoint on another loopback port drives it (POST JSON, GET /state).
 """
 import argparse
+import base64
 import bisect
 import gzip
 import hashlib
+import hmac
 import json
 import random
 import socket
@@ -180,6 +189,37 @@ def status_body(code, reason, message):
             "message": message, "reason": reason, "code": code}
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def detached_jws(payload, token_id, secret):
+    """What the bootstrap signer writes: a compact HS256 JWS with the payload left out."""
+    header = b64url(json.dumps({"alg": "HS256", "kid": token_id}, separators=(",", ":")).encode())
+    signing_input = header + "." + b64url(payload.encode())
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return header + ".." + b64url(signature)
+
+
+def bootstrap_tokens():
+    """{id: (secret, usages)} of the valid bootstrap-token Secrets (with the lock held)."""
+    out = {}
+    for (group, resource, ns, name), obj in STATE.objects.items():
+        if (group, resource, ns) != ("", "secrets", "kube-system") or \
+                not name.startswith("bootstrap-token-") or \
+                obj.get("type") != "bootstrap.kubernetes.io/token":
+            continue
+        data = {k: base64.b64decode(v).decode() for k, v in (obj.get("data") or {}).items()}
+        data.update(obj.get("stringData") or {})
+        expiration = data.get("expiration")
+        if expiration and time.strptime(expiration, "%Y-%m-%dT%H:%M:%SZ") < time.gmtime():
+            continue
+        out[data.get("token-id", name[len("bootstrap-token-"):])] = (
+            data.get("token-secret", ""),
+            {u for u in ("signing", "authentication") if data.get("usage-bootstrap-" + u) == "true"})
+    return out
+
+
 class State:
     def __init__(self):
         self.lock = threading.Condition()
@@ -205,6 +245,8 @@ class State:
         self.auto_ready = False
         self.k8s_events = []
         self.approvals = []
+        self.joins = []  # CertificateSigningRequests posted by bootstrap identities
+        self.cluster_server = ""  # the server URL in cluster-info; empty: this listener's
 
     def rbac(self, resource):  # with the lock held: cluster-scoped RBAC objects by name
         return {k[3]: o for k, o in self.objects.items()
@@ -357,7 +399,18 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def identity(self):
         """(user, groups) from the client certificate, as the API server's x509 authenticator:
-        CN is the user, each O a group. None without a certificate."""
+        CN is the user, each O a group. None without a certificate. A bearer token of a valid
+        bootstrap token is system:bootstrap:ID (None for any other bearer token: 401)."""
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token_id, _, secret = auth[len("Bearer "):].strip().partition(".")
+            with STATE.lock:
+                known = bootstrap_tokens().get(token_id)
+            if known and "authentication" in known[1] and hmac.compare_digest(known[0], secret):
+                return ("system:bootstrap:" + token_id,
+                        ["system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token",
+                         "system:authenticated"])
+            return None
         cert = self.connection.getpeercert()
         if not cert:
             return None
@@ -447,6 +500,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path in ("/api", "/apis", "/version", "/api/v1"):
             return self.discovery(url.path)
+        if url.path == CLUSTER_INFO_PATH:
+            return self.cluster_info()
         if object_key(url.path) is not None:
             return self.api_object("GET", url.path, q)
         if url.path.startswith("/api/v1/nodes/") and url.path.count("/") == 4:
@@ -619,6 +674,61 @@ class ApiHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             pass
 
+    def cluster_info(self):
+        """kube-public/cluster-info, readable by anyone (kubeadm's RBAC for system:anonymous),
+        with the bootstrap signer's signatures."""
+        STATE.requests["cluster-info"] = STATE.requests.get("cluster-info", 0) + 1
+        fault = STATE.take_fault("cluster-info")
+        if fault and self.apply_fault(fault, "delete"):
+            return
+        with STATE.lock:
+            applied = STATE.objects.get(("", "configmaps", "kube-public", "cluster-info"))
+            kubeconfig = ((applied or {}).get("data") or {}).get("kubeconfig")
+            if kubeconfig is None:
+                server = STATE.cluster_server or "https://%s:%d" % self.server.server_address[:2]
+                kubeconfig = ("apiVersion: v1\nclusters:\n- cluster:\n"
+                              "    certificate-authority-data: %s\n    server: %s\n  name: \"\"\n"
+                              "contexts: null\ncurrent-context: \"\"\nkind: Config\n"
+                              "preferences: {}\nusers: null\n" % (CLUSTER_CA_B64, server))
+            data = {"kubeconfig": kubeconfig}
+            for token_id, (secret, usages) in sorted(bootstrap_tokens().items()):
+                if "signing" in usages:
+                    data["jws-kubeconfig-" + token_id] = detached_jws(kubeconfig, token_id, secret)
+        self.send_json(200, {"kind": "ConfigMap", "apiVersion": "v1",
+                             "metadata": {"name": "cluster-info", "namespace": "kube-public"},
+                             "data": data}, "delete")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlparse(self.path)
+        if url.path != "/apis/certificates.k8s.io/v1/certificatesigningrequests":
+            return self.send_json(405, status_body(405, "MethodNotAllowed", "not allowed"), "delete")
+        ident = self.identity()
+        if ident is None:
+            STATE.requests["denied"] += 1
+            return self.send_json(401, status_body(401, "Unauthorized", "Unauthorized"), "delete")
+        user, groups = ident
+        if "system:bootstrappers" not in groups and "system:masters" not in groups:
+            return self.send_json(403, status_body(403, "Forbidden", "cannot create "
+                                                   "certificatesigningrequests"), "delete")
+        try:
+            csr = json.loads(body)
+        except ValueError:
+            return self.send_json(400, status_body(400, "BadRequest", "malformed CSR"), "delete")
+        node = ((csr.get("metadata") or {}).get("annotations") or {}).get("kc-test/node-name", "")
+        with STATE.lock:
+            STATE.joins.append({"user": user, "node": node, "time": time.time(),
+                                "signerName": (csr.get("spec") or {}).get("signerName", "")})
+        if node:  # the kubelet registers its Node once its client certificate is issued
+            STATE.put({"name": node, "ready": "True", "taints": []})
+        meta = dict(csr.get("metadata") or {})
+        meta.setdefault("name", "csr-" + uuid.uuid4().hex[:5])
+        meta["uid"] = str(uuid.uuid4())
+        self.send_json(201, {"kind": "CertificateSigningRequest",
+                             "apiVersion": "certificates.k8s.io/v1", "metadata": meta,
+                             "spec": csr.get("spec", {}), "status": {}}, "delete")
+
     def do_PATCH(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
@@ -778,6 +888,8 @@ class ControlHandler(BaseHTTPRequestHandler):
                         "faults": STATE.faults, "churned": getattr(STATE, "churned", 0),
                         "applied": STATE.applied, "dry_runs": STATE.dry_runs,
                         "approvals": STATE.approvals,
+                        "joins": STATE.joins,
+                        "bootstrap_tokens": sorted(bootstrap_tokens()),
                         "rbac": {r: STATE.rbac(r) for r in ("clusterroles", "clusterrolebindings")},
                         "objects": {"/".join(k): o for k, o in STATE.objects.items()}})
 
@@ -873,6 +985,26 @@ def apply_op(op):
                          daemon=True).start()
     elif kind == "bookmark-interval":
         STATE.bookmark_interval = float(op["seconds"])
+    elif kind == "bootstrap-token":  # as kubeadm token create: {"token": "ID.SECRET", "ttl": s}
+        token_id, _, secret = op["token"].partition(".")
+        data = {"token-id": token_id, "token-secret": secret, "usage-bootstrap-signing": "true",
+                "usage-bootstrap-authentication": "true",
+                "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token"}
+        if op.get("ttl"):
+            data["expiration"] = rfc3339(time.time() + float(op["ttl"]))
+        with STATE.lock:
+            for ns in ("kube-system", "kube-public"):
+                STATE.objects.setdefault(("", "namespaces", "", ns), {
+                    "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+            STATE.objects[("", "secrets", "kube-system", "bootstrap-token-" + token_id)] = {
+                "apiVersion": "v1", "kind": "Secret", "type": "bootstrap.kubernetes.io/token",
+                "metadata": {"name": "bootstrap-token-" + token_id, "namespace": "kube-system"},
+                "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+    elif kind == "delete-bootstrap-token":  # as kubeadm token delete ID
+        with STATE.lock:
+            STATE.objects.pop(("", "secrets", "kube-system", "bootstrap-token-" + op["id"]), None)
+    elif kind == "cluster-server":  # the server URL cluster-info advertises
+        STATE.cluster_server = op["url"]
     else:
         raise ValueError(f"unknown op {kind}")
 
@@ -896,6 +1028,8 @@ def churn(per_second, seconds):
 
 SHUTTING_DOWN = threading.Event()
 STALL_SECONDS = 30
+CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+CLUSTER_CA_B64 = ""  # the cluster CA (--tls-dir/ca.pem, which signed server.pem), base64
 
 
 def generate(count, doomed, now):
@@ -910,10 +1044,13 @@ def generate(count, doomed, now):
 
 
 def main():
-    global STALL_SECONDS, RBAC
+    global STALL_SECONDS, RBAC, CLUSTER_CA_B64
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tls-dir", required=True, help="server.pem, server.key and ca.pem (client CA)")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bind", default="127.0.0.1", help="address of the API listener")
+    p.add_argument("--bootstrap-token", action="append", default=[],
+                   help="ID.SECRET: a bootstrap token that exists from the start")
     p.add_argument("--control-port", type=int, default=0)
     p.add_argument("--ports-file", help="writes 'API_PORT CONTROL_PORT' here once listening")
     p.add_argument("--allow-user", action="append", default=[], help="CNs allowed (RBAC stand-in)")
@@ -927,6 +1064,10 @@ def main():
     STALL_SECONDS = args.stall_seconds
     RBAC = args.rbac
     ALLOWED_USERS.update(args.allow_user)
+    with open(f"{args.tls_dir}/ca.pem", "rb") as f:
+        CLUSTER_CA_B64 = base64.b64encode(f.read()).decode()
+    for token in args.bootstrap_token:
+        apply_op({"op": "bootstrap-token", "token": token})
 
     if args.fixtures:
         with open(args.fixtures) as f:
@@ -962,7 +1103,7 @@ def main():
                 return
             super().finish_request(request, client_address)
 
-    api = TlsServer(("127.0.0.1", args.port), ApiHandler)
+    api = TlsServer((args.bind, args.port), ApiHandler)
     control = ThreadingHTTPServer(("127.0.0.1", args.control_port), ControlHandler)
     control.daemon_threads = True
     threading.Thread(target=control.serve_forever, daemon=True).start()

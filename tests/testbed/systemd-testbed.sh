@@ -4,12 +4,17 @@
 set -euo pipefail
 
 CACHE=${KC_TESTBED_CACHE:-/var/cache/kc-testbed}
-ROOTFS=$CACHE/bookworm
 STATE=/run/kc-testbed
 TIMEOUT=${KC_TESTBED_TIMEOUT:-60}
 MIRROR=${KC_TESTBED_MIRROR:-http://deb.debian.org/debian}
 # Bump when prepare_rootfs changes, so an older cached rootfs gets rebuilt.
 STAMP_VERSION=2
+# What the rootfs holds besides minbase: python3 and openssl run the stand-ins that live on a
+# node (the kubeadm join stand-in checks discovery with the real openssl).
+PACKAGES=systemd,systemd-sysv,dbus,python3,openssl
+# The cache key follows the version and the package list, so trees with different lists (branches
+# being merged) each keep their own rootfs instead of rebuilding the other's.
+ROOTFS=$CACHE/bookworm-$(echo "$STAMP_VERSION $PACKAGES" | sha256sum | cut -c1-12)
 CGROUP_HIERARCHIES=(/sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
 
 usage() {
@@ -17,8 +22,9 @@ usage() {
 usage: ${0##*/} COMMAND ...
   rootfs                         build (once, cached) the bookworm rootfs; prints its path
   clone DIR                      cp -a the cached rootfs to DIR (for --persistent)
-  start NAME [--persistent DIR] [--bind HOST:CONTAINER]...
+  start NAME [--persistent DIR] [--bind HOST:CONTAINER]... [--netns PATH]
                                  boot container NAME, wait until running; prints the leader PID
+                                 (--netns: in that network namespace instead of a private one)
   leader NAME                    prints the container's PID 1 (as seen from the host)
   bus NAME                       prints the container's system bus address, usable from the host
   root NAME                      prints /proc/LEADER/root
@@ -44,18 +50,18 @@ prepare_rootfs() {
   ln -sf /dev/null "$dir/etc/systemd/system/apt-daily.timer"
   ln -sf /dev/null "$dir/etc/systemd/system/apt-daily-upgrade.timer"
   rm -f "$dir/etc/hostname"
-  echo "$STAMP_VERSION" >"$dir/.kc-testbed-stamp"
+  echo "$STAMP_VERSION $PACKAGES" >"$dir/.kc-testbed-stamp"
 }
 
 cmd_rootfs() {
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.lock"
   flock 9
-  if [[ "$(cat "$ROOTFS/.kc-testbed-stamp" 2>/dev/null)" != "$STAMP_VERSION" ]]; then
+  if [[ "$(cat "$ROOTFS/.kc-testbed-stamp" 2>/dev/null)" != "$STAMP_VERSION $PACKAGES" ]]; then
     local tmp=$ROOTFS.tmp.$$
     rm -rf "$ROOTFS".tmp.*   # left over by a builder that died; we hold the lock
     echo "systemd-testbed: building $ROOTFS (debootstrap, about a minute)" >&2
-    if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$tmp" "$MIRROR" \
+    if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$tmp" "$MIRROR" \
          >"$CACHE/debootstrap.log" 2>&1; then
       tail -n 20 "$CACHE/debootstrap.log" >&2
       rm -rf "$tmp"
@@ -115,12 +121,13 @@ find_leader() {
 }
 
 cmd_start() {
-  local name=${1-} dir="" nspawn_args=() pid leader deadline state
+  local name=${1-} dir="" nspawn_args=() pid leader deadline state network=--private-network
   check_name "$name"; shift
   while [[ $# -gt 0 ]]; do
     case $1 in
       --persistent) [[ $# -ge 2 ]] || usage; dir=$(realpath "$2"); shift 2 ;;
       --bind) [[ $# -ge 2 ]] || usage; nspawn_args+=("--bind=$2"); shift 2 ;;
+      --netns) [[ $# -ge 2 ]] || usage; network=--network-namespace-path=$2; shift 2 ;;
       *) usage ;;
     esac
   done
@@ -141,7 +148,7 @@ cmd_start() {
   # it one of its own. setsid detaches it from the caller's session, so only `stop` ends it.
   (
     for h in "${CGROUP_HIERARCHIES[@]}"; do echo "$BASHPID" >"$h/$cg/cgroup.procs"; done
-    exec setsid systemd-nspawn --quiet --boot --register=no --keep-unit --private-network \
+    exec setsid systemd-nspawn --quiet --boot --register=no --keep-unit "$network" \
       --console=pipe --machine="$name" --directory="$dir" "${nspawn_args[@]}"
   ) </dev/null >"$st/log" 2>&1 &
   pid=$!

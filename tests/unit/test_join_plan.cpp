@@ -27,39 +27,46 @@ std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
 
 }  // namespace
 
-TEST_CASE(
-    "join plan: identity, preflight, assets, storage, units, kubeadm in order, token redacted") {
+TEST_CASE("join plan: join-data, identity, preflight, assets, storage, units, kubeadm in order") {
   auto config = kc::worker::resolve_worker_config(with_join_data());
   REQUIRE_MESSAGE(config.ok(), config.error().message());
-  CHECK(config->token.reveal() == kToken);
+  CHECK(config->join.token.reveal() == kToken);
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 6);
-  CHECK(plan[0].name == "identity");
-  CHECK(plan[1].name == "preflight");
-  CHECK(plan[2].name == "assets");
-  CHECK(plan[3].name == "storage");  // before units: kubelet starts there
-  CHECK(plan[4].name == "units");
-  CHECK(plan[5].name == "kubeadm");
-  REQUIRE(plan[1].steps.size() == 4);  // checks, containerd, kernel modules, sysctls
-  REQUIRE(plan[2].steps.size() == 1);
-  REQUIRE(plan[4].steps.size() == 1);
-  REQUIRE(plan[5].steps.size() == 2);
-  const std::string write = plan[5].steps[0]->describe();
-  CHECK(write.find("API server 10.0.0.10:6443") != std::string::npos);
-  CHECK(write.find("CA pinned by sha256:" + std::string(64, '0')) != std::string::npos);
-  CHECK(write.find("bootstrap token <redacted>") != std::string::npos);
-  CHECK(write.find("0123456789abcdef") == std::string::npos);
-  CHECK(plan[5].steps[1]->describe().rfind("run kubeadm join --config", 0) == 0);
+  REQUIRE(plan.size() == 7);
+  CHECK(plan[0].name == "join-data");
+  CHECK(plan[1].name == "identity");
+  CHECK(plan[2].name == "preflight");
+  CHECK(plan[3].name == "assets");
+  CHECK(plan[4].name == "storage");  // before units: kubelet starts there
+  CHECK(plan[5].name == "units");
+  CHECK(plan[6].name == "kubeadm");
+  REQUIRE(plan[2].steps.size() == 4);  // checks, containerd, kernel modules, sysctls
+  REQUIRE(plan[3].steps.size() == 1);
+  // A worker does not install kubectl unless asked to.
+  CHECK(plan[3].steps[0]->describe().find("kubectl") == std::string::npos);
+  REQUIRE(plan[6].steps.size() == 2);
+  CHECK(plan[6].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
+  CHECK(plan[6].steps[0]->describe().find("0600") != std::string::npos);
+  const std::string join = plan[6].steps[1]->describe();
+  CHECK(join.rfind("kubeadm join --config /etc/kc/kubeadm-join.yaml (API server 10.0.0.10:6443)",
+                   0) == 0);
+  CHECK(join.find("0123456789abcdef") == std::string::npos);
+  CHECK(kc::unimplemented_steps(plan).empty());
 }
 
-TEST_CASE("join plan without join data shows placeholders (the join file comes later)") {
+TEST_CASE("join plan: --with-kubectl installs kubectl too") {
+  auto options = with_join_data();
+  options.with_kubectl = true;
+  auto config = kc::worker::resolve_worker_config(options);
+  REQUIRE(config.ok());
+  kc::Plan plan = kc::worker::make_join_plan(*config);
+  CHECK(plan[3].steps[0]->describe().find("kubectl") != std::string::npos);
+}
+
+TEST_CASE("join plan without flags has no join data yet (the join file gives it)") {
   auto config = kc::worker::resolve_worker_config({});
   REQUIRE(config.ok());
   CHECK_FALSE(config->has_join_data());
-  kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 6);
-  CHECK(plan[5].steps[0]->describe().find("API server <api-server>, CA pinned by <ca-cert-hash>") !=
-        std::string::npos);
 }
 
 TEST_CASE("install plan: the assets phase only") {
@@ -86,6 +93,10 @@ TEST_CASE("join configuration: bad values name their flag, never the token") {
     o.ca_cert_hash.clear();
   });
   CHECK(partial.rfind("--api-server, --discovery-token-ca-cert-hash: missing", 0) == 0);
+  CHECK(error_for([](auto& o) { o.token.clear(); }).rfind("--token or --token-file: missing", 0) ==
+        0);
+  CHECK(error_for([](auto& o) { o.join_file = "/etc/kc/join.json"; }).rfind("--join-file", 0) == 0);
+  CHECK(error_for([](auto& o) { o.join_timeout = "soon"; }).rfind("--join-timeout", 0) == 0);
   CHECK(partial.find("0123456789abcdef") == std::string::npos);
 
   kc::worker::JoinOptions ipv6 = with_join_data();
