@@ -46,7 +46,13 @@ int with_openat2(int root_fd, std::string_view path, int flags, mode_t mode) {
   how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
   how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+  int fd = -1;
+  // EAGAIN: a concurrent rename kept the kernel from proving ".." stayed inside; it may be retried.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    fd = static_cast<int>(::syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return fd;
 }
 
 // Reads the symlink `fd` refers to (opened O_PATH | O_NOFOLLOW).
