@@ -20,6 +20,7 @@ test_deps=(
   curl                          # baseline of tests/bench/assets_bench.sh; drives the API stand-in's control port
   jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
   clang-format cppcheck         # tests/style: formatting and static analysis
+  clang libclang-rt-14-dev      # tests/fuzz: libFuzzer targets (clang's fuzzer runtime)
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).
