@@ -170,9 +170,9 @@ bool Host::is_temporary_name(std::string_view name) {
 }
 
 int Host::open_in_root(std::string_view host_path, int flags, mode_t mode) const {
-  UniqueFd root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return -1;
-  return root_path::open_in_root(root.get(), host_path, flags, mode);
+  UniqueFd root_dir(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_dir) return -1;
+  return root_path::open_in_root(root_dir.get(), host_path, flags, mode);
 }
 
 Result<Host::Parent> Host::open_parent(std::string_view host_path, const char* verb) const {

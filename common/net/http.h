@@ -33,9 +33,10 @@ struct FetchResult {
   size_t bytes = 0;
 };
 
-// The CA certificates a transfer trusts, in this order: --ca-file (TlsOptions::ca_file) alone;
-// else $SSL_CERT_FILE and/or $SSL_CERT_DIR, as OpenSSL's own tools read them; else (both empty)
-// libcurl's built-in default, /etc/ssl/certs/ca-certificates.crt (which Flatcar has).
+// The CA certificates a transfer trusts: --ca-file (TlsOptions::ca_file) if given; else
+// $SSL_CERT_FILE in place of the default bundle and $SSL_CERT_DIR in place of the default
+// directory, each on its own as OpenSSL's tools read them; the default bundle is libcurl's
+// built-in /etc/ssl/certs/ca-certificates.crt (which Flatcar has).
 struct TrustStore {
   std::string file;  // CURLOPT_CAINFO; empty: the default
   std::string dir;   // CURLOPT_CAPATH; empty: the default

@@ -47,14 +47,11 @@ for bin in "$KC_LEADER" "$KC_WORKER"; do
     -o /out/wrong.bin --ca-file /ca.pem --sha256 "$(printf '%064d' 0)"
   [ -z "$(ls -A "$jail/out" | grep -v '^payload.bin$')" ] || fail "$name left files behind: $(ls -A "$jail/out")"
 
-  # The trust store, in the documented order (common/net/http.h): SSL_CERT_FILE, and
-  # SSL_CERT_DIR (a hashed directory, as OpenSSL's tools read it), without --ca-file ...
+  # The trust store, in the documented order (common/net/http.h): SSL_CERT_FILE without
+  # --ca-file ...
   SSL_CERT_FILE=/ca.pem chroot "$jail" "/$name" fetch "https://$host:$NGINX_PORT/files/payload.bin" \
     -o /out/env-file.bin --sha256 "$digest" || fail "$name ignored SSL_CERT_FILE"
-  mkdir -p "$jail/certs.d" && cp "$SCRATCH/tls/ca.pem" "$jail/certs.d/" && openssl rehash "$jail/certs.d"
-  SSL_CERT_DIR=/certs.d chroot "$jail" "/$name" fetch "https://$host:$NGINX_PORT/files/payload.bin" \
-    -o /out/env-dir.bin --sha256 "$digest" || fail "$name ignored SSL_CERT_DIR"
-  # ... --ca-file wins over them ...
+  # ... --ca-file wins over it ...
   head -c 0 /dev/null >"$jail/empty.pem"
   expect_exit 1 env SSL_CERT_FILE=/ca.pem chroot "$jail" "/$name" fetch \
     "https://$host:$NGINX_PORT/files/payload.bin" -o /out/flag-wins.bin --ca-file /empty.pem
