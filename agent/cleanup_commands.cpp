@@ -8,8 +8,9 @@ namespace kc::cleanup {
 namespace {
 
 std::string duration_check(const std::string& v) {
-  return parse_duration(v) ? std::string()
-                           : "expected a duration such as 30s, 5m or 1h30m, got '" + v + "'";
+  return parse_duration(v)
+             ? std::string()
+             : "expected a duration such as 0, 30s, 5m or 1h30m (at most 8784h), got '" + v + "'";
 }
 
 }  // namespace

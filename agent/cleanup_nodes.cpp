@@ -34,6 +34,7 @@ class NodeSax : public nlohmann::json_sax<json> {
       in_node_ = true;
       node_ = NodeInfo{};
       node_rv_.clear();
+      ready_seen_ = false;
     } else if (in_node_ && rel_is({"status", "conditions", "#"})) {
       cond_type_.clear();
       cond_status_.clear();
@@ -47,13 +48,19 @@ class NodeSax : public nlohmann::json_sax<json> {
     if (in_node_ && path_.size() == root_.size() && at_root()) {
       in_node_ = false;
       if (on_node) on_node(std::move(node_), std::move(node_rv_));
-    } else if (in_node_ && rel_is({"status", "conditions", "#"}) && cond_type_ == "Ready") {
+    } else if (in_node_ && rel_is({"status", "conditions", "#"}) && cond_type_ == "Ready" &&
+               !ready_seen_) {
+      // The first Ready condition counts, as Kubernetes' own helpers take it. Only the exact
+      // "Unknown" is Unknown: no status, or one this version does not know, is not.
+      ready_seen_ = true;
       if (cond_status_ == "True") {
         node_.ready = ReadyStatus::ready;
       } else if (cond_status_ == "False") {
         node_.ready = ReadyStatus::not_ready;
-      } else {
+      } else if (cond_status_ == "Unknown") {
         node_.ready = ReadyStatus::unknown;
+      } else {
+        node_.ready = ReadyStatus::missing;
       }
       node_.ready_since = parse_rfc3339(cond_time_);
     }
@@ -78,6 +85,8 @@ class NodeSax : public nlohmann::json_sax<json> {
   }
 
  private:
+  bool ready_seen_ = false;  // this Node's first Ready condition was read
+
   bool at_root() const {
     if (path_.size() != root_.size()) return false;
     for (size_t i = 0; i < root_.size(); ++i) {

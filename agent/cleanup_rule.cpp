@@ -82,6 +82,7 @@ namespace kc::cleanup {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;
+  if (text == "0") return std::chrono::milliseconds(0);  // as Go's time.ParseDuration
   int64_t total_ms = 0;
   size_t i = 0;
   while (i < text.size()) {
@@ -109,7 +110,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
       return std::nullopt;
     }
-    total_ms += value * unit_ms;
+    total_ms += value * unit_ms;  // at most 1e9 * 3.6e6 each, and the total stays capped
+    if (total_ms > kMaxDuration.count()) return std::nullopt;
   }
   return std::chrono::milliseconds(total_ms);
 }

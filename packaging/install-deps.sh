@@ -22,6 +22,7 @@ test_deps=(
   jq                            # the upstream cleanup pipeline, baseline of tests/bench/cleanup_bench.sh
   clang-format cppcheck         # tests/style: formatting and static analysis
   mdadm xfsprogs e2fsprogs      # tests/integration/storage_*: RAID0 and filesystems on loop devices
+  clang libclang-rt-14-dev      # tests/fuzz: libFuzzer targets (clang's fuzzer runtime)
 )
 
 # Nothing to do when every package is already installed (keeps tests/run fast).

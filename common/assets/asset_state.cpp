@@ -30,7 +30,9 @@ std::string to_json(const AssetState& state) {
     }
     artifacts[name] = {{"source", a.source}, {"sha256", a.sha256}, {"files", files}};
   }
-  return json{{"artifacts", artifacts}}.dump(2) + "\n";
+  // Never throws: bytes that are not UTF-8 (a URL from a flag) become U+FFFD instead of a
+  // type_error escaping from a downloader thread.
+  return json{{"artifacts", artifacts}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<AssetState> parse_asset_state(std::string_view text) {

@@ -193,6 +193,12 @@ Result<Findings> AssetsStep::check(const StepContext& context) {
            options_.exclude.end();
   });
   seen->artifacts = std::move(*artifacts);
+  for (const Artifact& a : seen->artifacts) {
+    if (!http::is_plain_http_off_host(a.url)) continue;
+    context.warn("downloading over plain http (" + a.url +
+                 "): the pinned digests keep the files intact, but not private");
+    break;  // once per run
+  }
 
   auto state_text = host.read_file(kAssetStatePath);
   if (!state_text) return std::move(state_text).error();

@@ -7,6 +7,7 @@
 
 #include "common/core/platform.h"
 #include "common/core/sha256.h"
+#include "common/net/http.h"
 
 namespace kc {
 
@@ -67,8 +68,11 @@ Result<CatalogEntry> parse_entry(const json& item, const std::string& where) {
     return Error{"read catalog", at, "\"destination\" must be an absolute path without \"..\"", ""};
   }
   entry.destination = *destination;
-  if (entry.kind == ArtifactKind::binary && entry.name.find('/') != std::string::npos) {
-    return Error{"read catalog", at, "a binary's name is its file name and cannot hold '/'", ""};
+  if (!is_artifact_name(entry.name)) {
+    return Error{"read catalog", where,
+                 "artifact name \"" + entry.name +
+                     "\" must be a file name: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'",
+                 ""};
   }
   auto digests = item.find("sha256");
   if (digests != item.end()) {
@@ -98,6 +102,16 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
 }
 
 }  // namespace
+
+bool is_artifact_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string_view to_string(ArtifactKind kind) {
   return kind == ArtifactKind::binary ? "binary" : "tarball";
@@ -178,6 +192,12 @@ Result<std::vector<Artifact>> resolve(const Catalog& catalog, const ResolveOptio
                    "no pinned SHA-256 digest for this version in the catalog",
                    "use a pinned version, add its digest with --catalog, or pass --allow-unpinned "
                    "to check it against the upstream .sha256 file (a weaker check)"};
+    }
+    if (!a.sha256 && http::is_plain_http_off_host(a.url)) {
+      return Error{"install " + a.name, a.url,
+                   "plain http without a pinned digest: nothing would authenticate the download "
+                   "(its .sha256 would come over plain http too)",
+                   "use an https URL or --mirror, or pin the digest with --catalog"};
     }
     out.push_back(std::move(a));
   }

@@ -79,7 +79,8 @@ const Catalog& builtin_catalog();
 // What builtin_catalog() does with the embedded text (exposed so a test can feed it a broken one).
 Catalog parse_builtin_catalog(std::string_view json);
 
-// The artifacts to install for a version and architecture.
+// The artifacts to install for a version and architecture. An unpinned artifact over plain http
+// is refused (also with allow_unpinned): nothing at all would authenticate it.
 Result<std::vector<Artifact>> resolve(const Catalog& catalog, const ResolveOptions& options);
 
 // Replaces scheme, host and port of url with mirror (which may carry a path prefix), keeping
@@ -92,5 +93,9 @@ Result<std::string> rewrite_to_mirror(std::string_view url, std::string_view mir
 Result<std::string> parse_sha256_file(std::string_view content, std::string_view url);
 
 std::string_view to_string(ArtifactKind kind);
+
+// True for a name a catalog may give an artifact: it is a binary's file name and part of every
+// temporary file name, so a plain file name ("kubelet", "cni-plugins"), never a path.
+bool is_artifact_name(std::string_view name);
 
 }  // namespace kc

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 #include "common/core/exit_codes.h"
 #include "common/core/log.h"
@@ -39,23 +41,73 @@ void flatten(const nlohmann::json& object, const std::vector<std::string>& paren
   }
 }
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated
+    for (size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::string> find_invalid_utf8(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (is_valid_utf8(argv[i])) continue;
+    std::string at = "argument " + std::to_string(i);
+    if (i > 1 && std::string_view(argv[i - 1]).rfind("--", 0) == 0 && is_valid_utf8(argv[i - 1])) {
+      at += " (the value of " + std::string(argv[i - 1]) + ")";
+    }
+    return at + " is not valid UTF-8";
+  }
+  return std::nullopt;
+}
 
 std::string JsonConfig::to_config(const CLI::App*, bool, bool, std::string) const {
   return "{}";
 }
 
 std::vector<CLI::ConfigItem> JsonConfig::from_config(std::istream& input) const {
+  // Every nlohmann error is a usage error: a parse error, but also a number out of range (1e999).
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(input);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw CLI::ConversionError("--config: not valid JSON: " + std::string(e.what()));
   }
   if (!root.is_object())
     throw CLI::ConversionError("--config: the top level must be a JSON object");
   std::vector<CLI::ConfigItem> items;
-  flatten(root, {}, items);
+  try {
+    flatten(root, {}, items);
+  } catch (const nlohmann::json::exception& e) {
+    throw CLI::ConversionError("--config: " + std::string(e.what()));
+  }
   return items;
 }
 
@@ -89,6 +141,11 @@ CLI::App* add_command(CLI::App& app, const std::string& name, const std::string&
 
 int run(CLI::App& app, GlobalOptions& options, const std::map<CLI::App*, Handler>& handlers,
         int argc, char** argv) {
+  // Flags end up in messages, logs and the JSON state file: refuse bytes that are not text.
+  if (auto invalid = find_invalid_utf8(argc, argv)) {
+    std::cerr << app.get_name() << ": " << *invalid << "\n";
+    return exit_code::usage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

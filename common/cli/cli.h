@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace kc::cli {
@@ -37,6 +38,10 @@ std::unique_ptr<CLI::App> make_app(const std::string& program, const std::string
 
 // Adds a subcommand that accepts the global options after its name too.
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& description);
+
+// "argument 3 (the value of --mirror) is not valid UTF-8" for the first argument that is not
+// well-formed UTF-8; nullopt if all are. run() refuses such a command line as a usage error.
+std::optional<std::string> find_invalid_utf8(int argc, char** argv);
 
 using Handler = std::function<int()>;
 

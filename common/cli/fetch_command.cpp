@@ -29,6 +29,12 @@ CLI::App* add_fetch_command(CLI::App& app, FetchOptions& options) {
   const CLI::Option* root = app.get_option_no_throw("--root");
   const CLI::Option* dry_run = app.get_option_no_throw("--dry-run");
   cmd->callback([root, dry_run, &options] {
+    if (http::is_plain_http_off_host(options.url) && options.sha256.empty()) {
+      throw CLI::ValidationError(
+          "url",
+          "plain http without --sha256: nothing would authenticate the download; use "
+          "https or give --sha256");
+    }
     if (root != nullptr && root->count() > 0) {
       throw CLI::ValidationError(
           "--root",

@@ -4,6 +4,10 @@
 // read, list, hash, stage and replace files only through these primitives, and every change they
 // make is reported to the Host's observer, so a test can see all of them.
 //
+// Host paths are resolved inside the root, as if it were "/" (common/core/root_path.h): a
+// symlink under the root, also an absolute one or one climbing with "..", never leads outside
+// it. Every open, mkdir, rename, link and unlink works on directory fds resolved that way.
+//
 // A file of the operator's (fetch -o FILE) is not a host path; code writing one uses a Host
 // rooted at that file's directory (Host::for_operator_file), so it gets the same atomic writes.
 #pragma once
@@ -74,6 +78,7 @@ class StagedFile {
   ~StagedFile();
 
   int fd() const { return fd_; }  // -1 for a staged link
+  bool empty() const { return temp_.empty() && !committed_; }
   const std::string& host_path() const { return host_path_; }
   bool committed() const { return committed_; }
 
@@ -90,7 +95,9 @@ class StagedFile {
   friend class Host;
   const Host* host_ = nullptr;
   std::string host_path_;
-  std::filesystem::path temp_;  // the real path of the temporary file
+  std::filesystem::path temp_;  // the temporary file's path, for messages
+  UniqueFd dir_;                // the directory it is in (after commit: the final one)
+  std::string name_;            // its name there
   int fd_ = -1;
   bool committed_ = false;
 };
@@ -143,8 +150,17 @@ class Host {
   Result<StagedFile> stage(std::string_view host_path) const;
   // A temporary symlink to `target` beside host_path.
   Result<StagedFile> stage_symlink(std::string_view host_path, const std::string& target) const;
+  // A temporary regular file in host_dir that commit() renames to host_path (a path in another
+  // directory of the same filesystem; its directory must exist by then). The temporary name is
+  // one leftovers(host_dir) finds.
+  Result<StagedFile> stage_in(std::string_view host_dir, std::string_view host_path) const;
   // A temporary hard link to another staged file, beside host_path.
   Result<StagedFile> stage_hardlink(std::string_view host_path, const StagedFile& source) const;
+  // What is at host_path now (a file or a symlink, not followed), hard-linked to a temporary
+  // name beside it, so a replacement can be undone: commit() puts it back, dropping it deletes
+  // only the extra link. An empty StagedFile (committed() false, nothing staged) if nothing is
+  // there.
+  Result<StagedFile> stage_previous(std::string_view host_path) const;
   // fsync of a directory, so renames into it survive a crash.
   Status sync_dir(std::string_view host_dir) const;
 
@@ -160,6 +176,8 @@ class Host {
   Status write_kernel_setting(std::string_view host_path, std::string_view value) const;
   // Removes a file; a missing file is not an error.
   Status remove(std::string_view host_path) const;
+  // Removes an empty directory; a missing one is not an error.
+  Status remove_dir(std::string_view host_path) const;
   // Removes what leftovers(host_dir) lists; returns the host paths removed.
   Result<std::vector<std::string>> remove_leftovers(std::string_view host_dir) const;
 
@@ -169,7 +187,16 @@ class Host {
  private:
   friend class StagedFile;
   void notify(HostChange::Kind kind, std::string_view host_path) const;
-  Result<StagedFile> stage_entry(std::string_view host_path) const;
+  Result<StagedFile> stage_entry(std::string_view host_dir, std::string_view host_path) const;
+  // open(2) of a host path resolved inside the root (see common/core/root_path.h): -1 and errno.
+  int open_in_root(std::string_view host_path, int flags, mode_t mode = 0) const;
+  // The directory holding host_path, resolved inside the root, and the last component's name.
+  struct Parent {
+    UniqueFd dir;
+    std::string name;
+  };
+  Result<Parent> open_parent(std::string_view host_path, const char* verb) const;
+  Status unlink_in_root(std::string_view host_path, int flags, const char* verb) const;
 
   std::filesystem::path root_;
   HostObserver observer_;

@@ -1,8 +1,10 @@
 #include "common/core/yaml.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <regex>
+#include <sstream>
 
 namespace kc {
 namespace {
@@ -114,9 +116,59 @@ class JsonFromYaml {
   size_t nodes_left_;
 };
 
+// Counts the documents of a stream, giving up past `limit`. Events only: nothing is kept.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    non_null_ = true;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    non_null_ = true;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    non_null_ = true;
+  }
+  void OnMapEnd() override {}
+  bool non_null() const { return non_null_; }
+
+ private:
+  bool non_null_ = false;
+};
+
+// yaml-cpp 0.7 reads a stream such as "," as an endless series of null documents without
+// consuming the input (jbeder/yaml-cpp#1040, fixed after 0.7); LoadAll then loops forever,
+// allocating. Every real document takes at least one byte of input, so a stream with more
+// documents than bytes is that bug; a stream of nothing but null documents is refused too.
+Status check_stream_ends(const std::string& text, const std::string& where) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t documents = 0;
+  while (parser.HandleNextDocument(counter)) {
+    if (++documents > text.size() + 1) {
+      return yaml_error(where, YAML::Mark::null_mark(),
+                        "not a YAML stream (the parser does not advance; yaml-cpp 0.7 bug)");
+    }
+  }
+  if (documents > 0 && !counter.non_null()) {
+    return yaml_error(where, YAML::Mark::null_mark(), "the stream holds only null documents");
+  }
+  return {};
+}
+
 Result<std::vector<YAML::Node>> load_documents(std::string_view text, const std::string& where) {
   try {
-    return YAML::LoadAll(std::string(text));
+    const std::string copy(text);
+    KC_TRY(check_stream_ends(copy, where));
+    return YAML::LoadAll(copy);
   } catch (const YAML::Exception& e) {
     return yaml_error(where, e.mark, e.msg);
   }

@@ -34,6 +34,9 @@ struct Segment {
   bool checked = false;      // the response status was checked
   bool reached_end = false;  // stopped on purpose at `end`
   bool done = false;
+  bool stalled = false;           // aborted: no byte for stall_seconds
+  Clock::time_point last_byte{};  // when the last body byte (or the start) was seen
+  long stall_seconds = 0;
   int failures = 0;
   Clock::time_point not_before{};
   std::optional<Error> fatal;  // a permanent problem found inside a callback
@@ -101,6 +104,11 @@ void restart_from_zero(Segment& s) {
   job.hashed = 0;
 }
 
+Error too_large(const Job& job) {
+  return job_error(job, "the file is larger than " + std::to_string(job.request->max_bytes) +
+                            " bytes, the most kc accepts for it");
+}
+
 // Called once per response, before its first body byte.
 bool check_response(Segment& s) {
   s.checked = true;
@@ -120,6 +128,10 @@ bool check_response(Segment& s) {
   if (!s.ranged && status == 200) {
     curl_off_t length = -1;
     curl_easy_getinfo(s.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length >= 0 && static_cast<uint64_t>(length) > job.request->max_bytes) {
+      s.fatal = too_large(job);
+      return false;
+    }
     if (length >= 0) {
       job.size = static_cast<uint64_t>(length);
       s.end = job.size;
@@ -133,6 +145,18 @@ bool check_response(Segment& s) {
     }
   }
   return true;
+}
+
+// A transfer that received nothing for stall_seconds is abandoned then, not when libcurl's
+// averaged speed has also dropped below the limit (which took ~5 s longer).
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* s = static_cast<Segment*>(user);
+  if (s->stall_seconds > 0 &&
+      Clock::now() - s->last_byte >= std::chrono::seconds(s->stall_seconds)) {
+    s->stalled = true;
+    return 1;  // CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -164,10 +188,15 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   Job& job = *s->job;
   const size_t total = size * count;
   if (!s->checked && !check_response(*s)) return 0;
+  s->last_byte = Clock::now();
   size_t take = total;
   if (s->end != kUnknown) {
     take =
         s->start >= s->end ? 0 : static_cast<size_t>(std::min<uint64_t>(total, s->end - s->start));
+  }
+  if (s->start + take > job.request->max_bytes) {  // an endless body stops here
+    s->fatal = too_large(job);
+    return 0;
   }
   size_t off = 0;
   while (off < take) {
@@ -318,6 +347,14 @@ class Engine {
     curl_easy_setopt(s.easy, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
     curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, options_.stall_bytes_per_second);
     curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
+    s.stalled = false;
+    s.last_byte = Clock::now();
+    s.stall_seconds = options_.stall_seconds;
+    curl_easy_setopt(s.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(s.easy, CURLOPT_XFERINFODATA, &s);
+    curl_easy_setopt(s.easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(s.easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(job.request->max_bytes));
     curl_easy_setopt(s.easy, CURLOPT_BUFFERSIZE, 256L * 1024);
     if (s.ranged) {
       std::string range = std::to_string(s.start) + "-";
@@ -428,6 +465,11 @@ class Engine {
       why = "truncated body: got " + std::to_string(s.start - s.request_start) +
             " bytes, expected " + std::to_string(s.end - s.request_start);
       transient = true;
+    } else if (rc == CURLE_ABORTED_BY_CALLBACK && s.stalled) {
+      why = "stalled: nothing received for " + std::to_string(s.stall_seconds) + " s";
+      transient = true;
+    } else if (rc == CURLE_FILESIZE_EXCEEDED) {
+      return finish(job, too_large(job));
     } else if (rc == CURLE_HTTP_RETURNED_ERROR) {
       why = "HTTP " + std::to_string(status);
       transient = transient_status(status);

@@ -23,6 +23,9 @@
 
 namespace kc {
 
+// The most kc downloads for one file unless told otherwise (kubelet, the largest, is ~80 MB).
+inline constexpr uint64_t kMaxDownloadBytes = uint64_t{1} << 30;
+
 struct DownloadRequest {
   std::string label;  // what the file is, for errors and progress: "kubelet"
   std::string url;
@@ -32,6 +35,9 @@ struct DownloadRequest {
   bool durable = false;               // will be kept: start writeback early so fsync is quick
   bool finish_early = false;          // needs work after the download (extraction): idle
                                       // connections help it first, so that work overlaps the rest
+  // A larger file (announced or received) fails at once, not retried: an endless body stops here
+  // instead of filling the disk before the digest check.
+  uint64_t max_bytes = kMaxDownloadBytes;
 };
 
 struct DownloadedFile {
@@ -55,7 +61,8 @@ struct DownloadOptions {
   std::chrono::milliseconds first_backoff{250};  // doubles per attempt, at most 8 s
   long connect_timeout_seconds = 15;
   long stall_bytes_per_second = 1024;  // slower than this ...
-  long stall_seconds = 30;             // ... for this long aborts and retries the transfer
+  long stall_seconds = 30;             // ... for this long aborts and retries the transfer, and
+                                       // so does nothing at all received for this long
   // Called about four times a second and once at the end (final = true).
   std::function<void(const std::vector<ProgressItem>&, bool final)> progress;
   // Called once per request as soon as it succeeded or failed, before download_all returns, so

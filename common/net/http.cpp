@@ -1,9 +1,11 @@
 #include "common/net/http.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -46,9 +48,38 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+TrustStore trust_store(const TlsOptions& tls) {
+  if (tls.ca_file) return {tls.ca_file->string(), ""};
+  const char* file = std::getenv("SSL_CERT_FILE");
+  const char* dir = std::getenv("SSL_CERT_DIR");
+  return {file != nullptr ? file : "", dir != nullptr ? dir : ""};
+}
+
+bool is_plain_http(std::string_view url) {
+  return url.size() >= 7 && strncasecmp(url.data(), "http://", 7) == 0;
+}
+
+bool is_plain_http_off_host(std::string_view url) {
+  if (!is_plain_http(url)) return false;
+  std::string_view rest = url.substr(7);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  std::string_view host = rest;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') == std::string_view::npos ? 0 : host.find(']') - 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool ipv4_loopback =
+      host.rfind("127.", 0) == 0 && host.find_first_not_of("0123456789.") == std::string_view::npos;
+  const bool loopback = host == "localhost" || host == "::1" || ipv4_loopback;
+  return !loopback;
+}
+
 void configure_handle(CURL* handle, const TlsOptions& tls) {
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "https,http");
-  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
+  // A redirect never downgrades to plain http (nor starts there).
+  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https");
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
@@ -56,7 +87,9 @@ void configure_handle(CURL* handle, const TlsOptions& tls) {
   curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
   static const std::string agent = std::string("kc/") + kVersion;
   curl_easy_setopt(handle, CURLOPT_USERAGENT, agent.c_str());
-  if (tls.ca_file) curl_easy_setopt(handle, CURLOPT_CAINFO, tls.ca_file->c_str());
+  const TrustStore store = trust_store(tls);
+  if (!store.file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, store.file.c_str());
+  if (!store.dir.empty()) curl_easy_setopt(handle, CURLOPT_CAPATH, store.dir.c_str());
 }
 
 Result<FetchResult> fetch_to_fd(const FetchRequest& request, int fd) {

@@ -1,12 +1,14 @@
 // HTTPS transfers with libcurl. Every handle kc creates goes through configure_handle(), which
-// restricts protocols to https/http (see common/static/curl_unused_protocols.c), sets the CA
-// bundle, timeouts and the user agent, and honours https_proxy/no_proxy (libcurl reads them).
+// restricts protocols to https/http (see common/static/curl_unused_protocols.c) and redirects to
+// https, sets the trust store (trust_store()), timeouts and the user agent, and honours
+// https_proxy/no_proxy (libcurl reads them).
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/core/error.h"
 
@@ -30,6 +32,22 @@ struct FetchResult {
   std::string sha256;  // of what was received
   size_t bytes = 0;
 };
+
+// The CA certificates a transfer trusts: --ca-file (TlsOptions::ca_file) if given; else
+// $SSL_CERT_FILE in place of the default bundle and $SSL_CERT_DIR in place of the default
+// directory, each on its own as OpenSSL's tools read them; the default bundle is libcurl's
+// built-in /etc/ssl/certs/ca-certificates.crt (which Flatcar has).
+struct TrustStore {
+  std::string file;  // CURLOPT_CAINFO; empty: the default
+  std::string dir;   // CURLOPT_CAPATH; empty: the default
+};
+TrustStore trust_store(const TlsOptions& tls);
+
+// True for an http:// URL (nothing authenticates what it returns, nothing keeps it private).
+bool is_plain_http(std::string_view url);
+// The same, except to this machine's loopback (127.0.0.0/8, [::1], localhost), which no one on
+// the network can read or change: kc's policy (refuse unpinned, warn pinned) applies to these.
+bool is_plain_http_off_host(std::string_view url);
 
 // Initialises libcurl once per process (thread-safe; idempotent).
 void global_init();

@@ -47,6 +47,20 @@ for bin in "$KC_LEADER" "$KC_WORKER"; do
     -o /out/wrong.bin --ca-file /ca.pem --sha256 "$(printf '%064d' 0)"
   [ -z "$(ls -A "$jail/out" | grep -v '^payload.bin$')" ] || fail "$name left files behind: $(ls -A "$jail/out")"
 
+  # The trust store, in the documented order (common/net/http.h): SSL_CERT_FILE without
+  # --ca-file ...
+  SSL_CERT_FILE=/ca.pem chroot "$jail" "/$name" fetch "https://$host:$NGINX_PORT/files/payload.bin" \
+    -o /out/env-file.bin --sha256 "$digest" || fail "$name ignored SSL_CERT_FILE"
+  # ... --ca-file wins over it ...
+  head -c 0 /dev/null >"$jail/empty.pem"
+  expect_exit 1 env SSL_CERT_FILE=/ca.pem chroot "$jail" "/$name" fetch \
+    "https://$host:$NGINX_PORT/files/payload.bin" -o /out/flag-wins.bin --ca-file /empty.pem
+  # ... and with neither, Flatcar's bundle path, libcurl's built-in default.
+  mkdir -p "$jail/etc/ssl/certs" && cp "$SCRATCH/tls/ca.pem" "$jail/etc/ssl/certs/ca-certificates.crt"
+  chroot "$jail" "/$name" fetch "https://$host:$NGINX_PORT/files/payload.bin" \
+    -o /out/default.bin --sha256 "$digest" || fail "$name did not trust /etc/ssl/certs/ca-certificates.crt"
+  [ ! -e "$jail/out/flag-wins.bin" ] || fail "$name trusted SSL_CERT_FILE over --ca-file"
+
   stripped="$SCRATCH/$name.stripped"
   strip -o "$stripped" "$bin"
   size=$(stat -c %s "$stripped")

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -56,6 +57,16 @@ class HttpStandin {
   void fail_next(const std::string& path, std::vector<int> statuses) {
     std::lock_guard<std::mutex> hold(mutex_);
     for (int s : statuses) faults_[path].push_back(s);
+  }
+  // Answers path with a 302 to location.
+  void redirect(const std::string& path, const std::string& location) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    redirects_[path] = location;
+  }
+  // Sends the headers and the first `bytes` of path's body, then nothing more (a stalled mirror).
+  void stall_after(const std::string& path, size_t bytes) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    stalls_[path] = bytes;
   }
   // Request lines seen so far: "GET /x range=bytes=0-" ("range=-" without a Range header).
   std::vector<std::string> requests() const {
@@ -112,9 +123,13 @@ class HttpStandin {
     int status = 200;
     std::string body;
     bool found = false;
+    std::string location;
+    size_t stall = std::string::npos;
     {
       std::lock_guard<std::mutex> hold(mutex_);
       log_.push_back("GET " + path + " range=" + (range.empty() ? "-" : range));
+      if (auto r = redirects_.find(path); r != redirects_.end()) location = r->second;
+      if (auto st = stalls_.find(path); st != stalls_.end()) stall = st->second;
       auto fault = faults_.find(path);
       if (fault != faults_.end() && !fault->second.empty()) {
         status = fault->second.front();
@@ -127,6 +142,19 @@ class HttpStandin {
       }
     }
     std::string head;
+    if (!location.empty()) {
+      send_all(fd, "HTTP/1.1 302 Found\r\nLocation: " + location +
+                       "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      ::close(fd);
+      return;
+    }
+    if (stall != std::string::npos && found) {
+      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\nConnection: close\r\n\r\n" + body.substr(0, stall));
+      while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      ::close(fd);
+      return;
+    }
     if (status != 200 || !found) {
       if (status == 200) status = 404;
       body = "error " + std::to_string(status) + "\n";
@@ -159,5 +187,7 @@ class HttpStandin {
   std::vector<std::thread> workers_;
   std::map<std::string, std::string> bodies_;
   std::map<std::string, std::deque<int>> faults_;
+  std::map<std::string, std::string> redirects_;
+  std::map<std::string, size_t> stalls_;
   std::vector<std::string> log_;
 };

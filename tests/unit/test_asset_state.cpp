@@ -67,3 +67,16 @@ TEST_CASE("a recorded stat matches until the file is rewritten, replaced or re-m
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK_FALSE(stat_matches(file, st));
 }
+
+TEST_CASE("a state with bytes that are not UTF-8 is written without throwing") {
+  AssetState state;
+  state.artifacts["kubelet"] =
+      InstalledArtifact{"https://m\xff\xfe/kubelet",
+                        std::string(64, 'a'),
+                        {InstalledFile{"/opt/bin/kubelet", std::string(64, 'b'), 42, 7, 1, 5}}};
+  std::string text;
+  CHECK_NOTHROW(text = to_json(state));
+  auto parsed = parse_asset_state(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->artifacts.at("kubelet").source == "https://m\xef\xbf\xbd\xef\xbf\xbd/kubelet");
+}

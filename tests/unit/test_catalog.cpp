@@ -51,6 +51,17 @@ TEST_CASE("an unpinned version is refused unless allowed") {
   CHECK((*allowed)[3].sha256.has_value());  // crictl's version is fixed and pinned
 }
 
+TEST_CASE("plain http is refused for an unpinned artifact, also with --allow-unpinned") {
+  auto unpinned = resolve(builtin_catalog(), {"1.37.0", "amd64", "http://mirror.test", true});
+  REQUIRE_FALSE(unpinned.ok());
+  CHECK(unpinned.error().why.find("plain http without a pinned digest") != std::string::npos);
+  CHECK(unpinned.error().where.rfind("http://mirror.test/", 0) == 0);
+  // Pinned, the digest still authenticates it (the assets step warns that it is not private).
+  auto pinned = resolve(builtin_catalog(), {"1.36.3", "amd64", "http://mirror.test", false});
+  REQUIRE(pinned.ok());
+  CHECK((*pinned)[0].url.rfind("http://mirror.test/", 0) == 0);
+}
+
 TEST_CASE("a catalog file is parsed and its patterns resolved") {
   auto catalog = parse_catalog(kOneArtifact, "test.json");
   REQUIRE(catalog.ok());
@@ -93,6 +104,25 @@ TEST_CASE("invalid catalogs are refused with the reason") {
       {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"},
       {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"}]})",
                "appears twice");
+}
+
+TEST_CASE("every artifact name is a plain file name, tarballs' too") {
+  // A tarball's name reaches the temporary file name: "/../../x" put one outside the destination.
+  for (const char* kind : {"tarball", "binary"}) {
+    for (const char* name : {"/../../x", "a/b", "..", ".hidden", "x y", "", "k\\u00e9"}) {
+      CAPTURE(kind);
+      CAPTURE(name);
+      const std::string json =
+          std::string(R"({"artifacts": [{"name": ")") + name + R"(", "kind": ")" + kind +
+          R"(", "version": "1.0.0", "url": "https://e/x", "destination": "/o"}]})";
+      auto catalog = parse_catalog(json, "bad.json");
+      REQUIRE_FALSE(catalog.ok());
+      CHECK(catalog.error().why.find("name") != std::string::npos);
+    }
+  }
+  CHECK(is_artifact_name("cni-plugins"));
+  CHECK(is_artifact_name("kubelet_1.36.3"));
+  for (const auto& e : builtin_catalog().entries) CHECK(is_artifact_name(e.name));
 }
 
 TEST_CASE("a mirror keeps the upstream path") {

@@ -81,6 +81,31 @@ TEST_CASE("a Node without a Ready condition has ReadyStatus::missing") {
   CHECK_FALSE(page->items[0].ready_since.has_value());
 }
 
+TEST_CASE("only a Ready status of exactly \"Unknown\" is Unknown") {
+  const auto parse = [](const std::string& conditions) {
+    auto page = kc::cleanup::parse_node_list(
+        R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"n","uid":"u"},"status":{"conditions":[)" +
+        conditions + "]}}]}");
+    REQUIRE(page.ok());
+    return page->items[0].ready;
+  };
+  CHECK(parse(R"({"type":"Ready","status":"Unknown"})") == ReadyStatus::unknown);
+  CHECK(parse(R"({"type":"Ready"})") == ReadyStatus::missing);  // no status at all
+  CHECK(parse(R"({"type":"Ready","status":""})") == ReadyStatus::missing);
+  CHECK(parse(R"({"type":"Ready","status":"unknown"})") == ReadyStatus::missing);
+  CHECK(parse(R"({"type":"Ready","status":"Maybe"})") == ReadyStatus::missing);
+}
+
+TEST_CASE("with duplicate Ready conditions the first one wins, as in Kubernetes' helpers") {
+  auto page = kc::cleanup::parse_node_list(
+      R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"n","uid":"u"},"status":{"conditions":[)"
+      R"({"type":"Ready","status":"True","lastTransitionTime":"2026-11-28T23:00:00Z"},)"
+      R"({"type":"Ready","status":"Unknown","lastTransitionTime":"2020-01-01T00:00:00Z"}]}}]})");
+  REQUIRE(page.ok());
+  CHECK(page->items[0].ready == ReadyStatus::ready);
+  CHECK(page->items[0].ready_since == kc::cleanup::parse_rfc3339("2026-11-28T23:00:00Z"));
+}
+
 TEST_CASE("parse_node_list rejects truncated, malformed and foreign documents") {
   const std::string good = R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[)" +
                            node_json("a", "True", "") + "]}";

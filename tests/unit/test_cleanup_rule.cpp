@@ -102,10 +102,16 @@ TEST_CASE("parse_duration and format_duration") {
   CHECK(kc::cleanup::parse_duration("1h30m") == 5'400'000ms);
   CHECK(kc::cleanup::parse_duration("250ms") == 250ms);
   CHECK(kc::cleanup::parse_duration("0s") == 0ms);
-  for (const char* bad : {"", "5", "m", "5x", "-5s", "1.5s"}) {
+  CHECK(kc::cleanup::parse_duration("0") == 0ms);  // Go's durations accept a bare 0
+  CHECK(kc::cleanup::parse_duration("8784h") == kc::cleanup::kMaxDuration);
+  for (const char* bad : {"", "5", "m", "5x", "-5s", "1.5s", "00", "8784h1ms", "1000000000h"}) {
     CAPTURE(bad);
     CHECK_FALSE(kc::cleanup::parse_duration(bad).has_value());
   }
+  // 3000 terms of 1000000000h overflowed int64 (a negative grace period under UBSan).
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "1000000000h";
+  CHECK_FALSE(kc::cleanup::parse_duration(many).has_value());
   CHECK(kc::cleanup::format_duration(3723) == "1h2m3s");
   CHECK(kc::cleanup::format_duration(59) == "59s");
   CHECK(kc::cleanup::format_time(0) == "1970-01-01T00:00:00Z");

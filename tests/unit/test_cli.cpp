@@ -53,7 +53,11 @@ TEST_CASE("unknown keys, bad values and bad JSON in --config are usage errors") 
   dir.write("bad.json", R"({"root": )");
   dir.write("level.json", R"({"log-level": "loud"})");
   dir.write("array.json", R"([1, 2])");
-  for (const char* file : {"extra.json", "bad.json", "level.json", "array.json"}) {
+  // nlohmann throws out_of_range, not parse_error, for a number beyond double: it aborted kc.
+  dir.write("huge.json", R"({"init": {"kubernetes-version": 1e999}})");
+  dir.write("huge-top.json", R"(1e999)");
+  for (const char* file :
+       {"extra.json", "bad.json", "level.json", "array.json", "huge.json", "huge-top.json"}) {
     CAPTURE(file);
     TestApp t;
     CHECK_THROWS_AS(t.parse({"--config", (dir / file).string(), "init"}), CLI::ParseError);
@@ -103,4 +107,31 @@ TEST_CASE("--system-bus: from the flag, the config key system-bus, else $DBUS_SY
   t.parse({"init"});
   CHECK(t.global.system_bus.empty());
   if (before) ::setenv("DBUS_SYSTEM_BUS_ADDRESS", saved.c_str(), 1);
+}
+
+TEST_CASE("a command-line argument that is not valid UTF-8 is found and named") {
+  std::vector<std::string> args = {"kc-worker", "install", "--mirror", "https://m\xff.example"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  auto invalid = kc::cli::find_invalid_utf8(static_cast<int>(argv.size()), argv.data());
+  REQUIRE(invalid.has_value());
+  CHECK(*invalid == "argument 3 (the value of --mirror) is not valid UTF-8");
+  for (const char* bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"}) {
+    CAPTURE(bad);
+    std::string arg = bad;
+    char* one[] = {args[0].data(), arg.data()};
+    CHECK(kc::cli::find_invalid_utf8(2, one).has_value());
+  }
+  std::string good = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+  char* fine[] = {args[0].data(), good.data()};
+  CHECK_FALSE(kc::cli::find_invalid_utf8(2, fine).has_value());
+}
+
+TEST_CASE("run() refuses a command line that is not valid UTF-8 as a usage error") {
+  TestApp t;
+  std::map<CLI::App*, kc::cli::Handler> handlers{{t.init, [] { return 0; }}};
+  std::vector<std::string> args = {"kc-test", "init", "--kubernetes-version", "1.36\xfe"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  CHECK(kc::cli::run(*t.app, t.global, handlers, static_cast<int>(argv.size()), argv.data()) == 2);
 }

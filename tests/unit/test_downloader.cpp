@@ -131,3 +131,35 @@ TEST_CASE("fetch_text fetches a small document and retries transient failures") 
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().why == "HTTP 404");
 }
+
+TEST_CASE("a file larger than its cap fails at once, not retried, before filling the disk") {
+  HttpStandin server;
+  server.serve("/big", std::string(4096, 'x'));
+  ScratchDir dir;
+  auto t = open_target(dir, "big");
+  DownloadRequest request{"big", server.url("/big"), std::nullopt, t.fd.get(), "/x/big"};
+  request.max_bytes = 1000;
+  auto results = download_all({request}, fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why.find("larger than 1000 bytes") != std::string::npos);
+  CHECK(server.requests_for("/big") == 1);
+  CHECK(std::filesystem::file_size(dir / "big") <= 1000);
+}
+
+TEST_CASE("a mirror that stops sending is abandoned stall_seconds after the last byte") {
+  HttpStandin server;
+  server.serve("/stuck", std::string(100000, 'x'));
+  server.stall_after("/stuck", 5000);
+  ScratchDir dir;
+  auto t = open_target(dir, "stuck");
+  DownloadOptions options = fast_options();
+  options.retries = 0;
+  options.stall_seconds = 1;
+  options.stall_bytes_per_second = 0;  // only the last-byte watchdog, not libcurl's average
+  auto results =
+      download_all({{"stuck", server.url("/stuck"), std::nullopt, t.fd.get(), "/x/s"}}, options);
+  REQUIRE_FALSE(results[0].ok());
+  CHECK_MESSAGE(
+      results[0].error().why.find("stalled: nothing received for 1 s") != std::string::npos,
+      results[0].error().why);
+}

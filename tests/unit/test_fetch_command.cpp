@@ -91,3 +91,13 @@ TEST_CASE("the two kinds of file flags say which they are and check their values
   CHECK(host_path == "/etc/kubernetes/admin.conf");
   CHECK(output == "relative.out");
 }
+
+TEST_CASE("fetch refuses plain http without --sha256: nothing would authenticate it") {
+  ScratchDir dir;
+  FetchApp t;
+  CHECK_THROWS_AS(t.parse({"fetch", "http://mirror.test/kubelet", "-o", (dir / "out").string()}),
+                  CLI::ValidationError);
+  FetchApp pinned;
+  CHECK_NOTHROW(pinned.parse({"fetch", "http://mirror.test/kubelet", "-o", (dir / "out").string(),
+                              "--sha256", std::string(64, 'a')}));
+}

@@ -255,3 +255,73 @@ TEST_CASE("chmod and remove are reported; removing a missing file reports nothin
   REQUIRE(host.remove("/f").ok());
   CHECK(seen.lines == std::vector<std::string>{"set_mode /f", "remove /f"});
 }
+
+TEST_CASE("a symlink under the root to a directory outside it is resolved inside the root") {
+  // ROOT/opt/bin and ROOT/var/lib/kc as symlinks to directories of the machine kc runs on:
+  // kubelet and assets.json were written there.
+  ScratchDir dir;
+  fs::create_directories(dir / "root/opt");
+  fs::create_directories(dir / "root/var/lib");
+  fs::create_directories(dir / "outside");
+  fs::create_directory_symlink(dir / "outside", dir / "root/opt/bin");
+  fs::create_directory_symlink("../../../../../../../../outside", dir / "root/var/lib/kc");
+  kc::Host host(dir / "root");
+  // The link leads nowhere inside the root yet: refused, as mkdir -p would, and nothing outside.
+  auto dangling = host.write_file("/opt/bin/kubelet", "kubelet", 0755);
+  REQUIRE_FALSE(dangling.ok());
+  CHECK(dangling.error().where.find("root/opt/bin") != std::string::npos);
+  CHECK(entries_in(dir / "outside") == 0);
+  fs::create_directories(dir / "root" / (dir / "outside").relative_path());
+  fs::create_directories(dir / "root/outside");
+  REQUIRE(host.write_file("/opt/bin/kubelet", "kubelet", 0755).ok());
+  REQUIRE(host.write_file("/var/lib/kc/assets.json", "{}", 0644).ok());
+  auto staged = host.stage("/opt/bin/kubeadm");
+  REQUIRE(staged.ok());
+  REQUIRE(staged->commit(0755).ok());
+  REQUIRE(host.make_dirs("/opt/bin/sub").ok());
+  REQUIRE(host.chmod("/opt/bin/kubelet", 0700).ok());
+  CHECK(entries_in(dir / "outside") == 0);
+  // They went where the links lead when ROOT is "/": ROOT/ABSOLUTE/outside and ROOT/outside.
+  CHECK(dir.read("root" + (dir / "outside/kubelet").string()) == "kubelet");
+  CHECK(dir.read("root/outside/assets.json") == "{}");
+  CHECK(*host.read_file("/opt/bin/kubelet") == std::optional<std::string>("kubelet"));
+  CHECK(host.lstat("/opt/bin/kubeadm")->has_value());
+  REQUIRE(host.remove("/opt/bin/kubelet").ok());
+  CHECK_FALSE(fs::exists(dir / "root" / (dir / "outside/kubelet").relative_path()));
+}
+
+TEST_CASE("reading through a symlink that leaves the root reads inside it") {
+  ScratchDir dir;
+  dir.write("outside/secret", "not for kc");
+  fs::create_directories(dir / "root/etc");
+  fs::create_symlink(dir / "outside/secret", dir / "root/etc/kc.conf");
+  kc::Host host(dir / "root");
+  auto text = host.read_file("/etc/kc.conf");
+  REQUIRE(text.ok());
+  CHECK_FALSE(text->has_value());  // ROOT/ABSOLUTE/outside/secret does not exist
+  auto listed = host.list("/etc");
+  REQUIRE(listed.ok());
+  CHECK(*listed == std::vector<std::string>{"kc.conf"});
+}
+
+TEST_CASE("stage_previous keeps what a replacement overwrote, and commit puts it back") {
+  ScratchDir dir;
+  dir.write("d/f", "old");
+  kc::Host host(dir.path());
+  auto previous = host.stage_previous("/d/f");
+  REQUIRE(previous.ok());
+  REQUIRE_FALSE(previous->empty());
+  REQUIRE(host.write_file("/d/f", "new", 0644).ok());
+  CHECK(dir.read("d/f") == "new");
+  REQUIRE(previous->commit(0644).ok());
+  CHECK(dir.read("d/f") == "old");
+  CHECK(entries_in(dir / "d") == 1);
+  auto none = host.stage_previous("/d/missing");
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  // remove_dir removes only an empty directory.
+  CHECK_FALSE(host.remove_dir("/d").ok());
+  REQUIRE(host.remove("/d/f").ok());
+  REQUIRE(host.remove_dir("/d").ok());
+  CHECK_FALSE(fs::exists(dir / "d"));
+}

@@ -83,3 +83,40 @@ TEST_CASE("a write error on the output fails the transfer") {
   REQUIRE_FALSE(result.ok());
   CHECK(result.error().why.find("write failed") != std::string::npos);
 }
+
+TEST_CASE("a redirect is followed only to https: never to plain http") {
+  HttpStandin server;
+  server.serve("/f", "over plain http");
+  server.redirect("/moved", server.url("/f"));
+  ScratchDir dir;
+  auto fd = open_output(dir);
+  auto result = http::fetch_to_fd({server.url("/moved"), std::nullopt, {}}, fd.get());
+  REQUIRE_FALSE(result.ok());
+  CHECK(server.requests_for("/f") == 0);
+}
+
+TEST_CASE("the trust store: --ca-file, else SSL_CERT_FILE and SSL_CERT_DIR, else the default") {
+  ::unsetenv("SSL_CERT_FILE");
+  ::unsetenv("SSL_CERT_DIR");
+  auto none = http::trust_store({});
+  CHECK(none.file.empty());
+  CHECK(none.dir.empty());
+  ::setenv("SSL_CERT_FILE", "/etc/from-env.pem", 1);
+  ::setenv("SSL_CERT_DIR", "/etc/from-env.d", 1);
+  auto env = http::trust_store({});
+  CHECK(env.file == "/etc/from-env.pem");
+  CHECK(env.dir == "/etc/from-env.d");
+  auto flag = http::trust_store({std::filesystem::path("/etc/flag.pem")});
+  CHECK(flag.file == "/etc/flag.pem");
+  CHECK(flag.dir.empty());
+  ::unsetenv("SSL_CERT_FILE");
+  ::unsetenv("SSL_CERT_DIR");
+  CHECK(http::is_plain_http("HTTP://x"));
+  CHECK_FALSE(http::is_plain_http("https://x"));
+  CHECK(http::is_plain_http_off_host("http://mirror.example:80/x"));
+  CHECK(http::is_plain_http_off_host("http://127.0.0.1.evil.example/x"));  // a name, not loopback
+  CHECK_FALSE(http::is_plain_http_off_host("http://127.0.0.1:8080/x"));
+  CHECK_FALSE(http::is_plain_http_off_host("http://[::1]:8080/x"));
+  CHECK_FALSE(http::is_plain_http_off_host("http://localhost/x"));
+  CHECK_FALSE(http::is_plain_http_off_host("https://mirror.example/x"));
+}

@@ -174,3 +174,185 @@ TEST_CASE("every file the extraction puts in place is seen by the host's observe
   REQUIRE(staged->commit(0755).ok());
   CHECK(written == std::vector<std::string>{"/dest/a", "/dest/b"});
 }
+
+namespace {
+
+// Extracts an archive under a scratch root into /dest; the error, if refused.
+struct Extraction {
+  ScratchDir dir;
+  Host host{dir.path()};
+  Result<StagedExtraction> run(const std::string& tar,
+                               std::uint64_t max_bytes = kMaxExtractedBytes) {
+    std::filesystem::create_directories(dir / "dest");
+    const auto tarball = write_tar(dir, tar);
+    return stage_tarball(host, tarball.get(), "/dest", "cni", "https://x/cni.tgz", max_bytes);
+  }
+};
+
+std::string why_refused(const Result<StagedExtraction>& staged) {
+  return staged ? std::string("(accepted)") : staged.error().why;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a symlink through another link of the archive is followed: a two-hop escape is refused") {
+  Extraction x;
+  TarWriter tar;
+  tar.add("bridge", '0', "fine");
+  tar.add("s1/s2/b", '2', "", "../..");
+  tar.add("s1/s2/d", '2', "", "b/../../../etc");
+  // Each link on its own stays inside.
+  CHECK(link_stays_inside("s1/s2/b", "../.."));
+  CHECK(link_stays_inside("s1/s2/d", "b/../../../etc"));
+  auto staged = x.run(tar.finish());
+  REQUIRE_FALSE(staged.ok());
+  CHECK_MESSAGE(why_refused(staged).find("refused symlink \"s1/s2/d\"") != std::string::npos,
+                why_refused(staged));
+  CHECK(why_refused(staged).find("points outside /dest") != std::string::npos);
+  CHECK(count_entries(x.dir / "dest") == 0);  // not even s1/ was created
+}
+
+TEST_CASE("a three-hop chain escaping only with all three links is refused") {
+  Extraction x;
+  TarWriter tar;
+  tar.add("x/y/z/l1", '2', "", "../..");  // -> x
+  tar.add("x/y/z/l2", '2', "", "l1/..");  // -> the destination itself: still inside
+  tar.add("x/y/z/l3", '2', "", "l2/..");  // -> outside
+  auto staged = x.run(tar.finish());
+  REQUIRE_FALSE(staged.ok());
+  CHECK_MESSAGE(why_refused(staged).find("\"x/y/z/l3\"") != std::string::npos, why_refused(staged));
+  CHECK(count_entries(x.dir / "dest") == 0);
+}
+
+TEST_CASE("a chain of links that stays inside is extracted") {
+  Extraction x;
+  TarWriter tar;
+  tar.add("c/real", '0', "content");
+  tar.add("a/b/l1", '2', "", "../../c");
+  tar.add("a/b/l2", '2', "", "l1/real");
+  tar.add("top", '2', "", "a/b/l2");
+  auto staged = x.run(tar.finish());
+  REQUIRE_MESSAGE(staged.ok(), staged.error().message());
+  REQUIRE(staged->commit(0755).ok());
+  CHECK(x.dir.read("dest/top") == "content");
+}
+
+TEST_CASE("a symlink loop in the archive is refused") {
+  Extraction x;
+  TarWriter tar;
+  tar.add("a", '2', "", "b/x");
+  tar.add("b", '2', "", "a/x");
+  auto staged = x.run(tar.finish());
+  CHECK(why_refused(staged).find("symlink loop") != std::string::npos);
+}
+
+TEST_CASE("a symlink through a symlink already on the host is refused") {
+  Extraction x;
+  std::filesystem::create_directories(x.dir / "dest");
+  std::filesystem::create_directory_symlink("..", x.dir / "dest/up");
+  TarWriter tar;
+  tar.add("l", '2', "", "up/etc");
+  auto staged = x.run(tar.finish());
+  CHECK(why_refused(staged).find("a symlink already on the host") != std::string::npos);
+}
+
+TEST_CASE("a member below a symlink of the same archive is refused before anything is staged") {
+  Extraction x;
+  TarWriter tar;
+  tar.add("bridge", '0', "bridge binary");
+  tar.add("d", '2', "", ".");
+  tar.add("d/x", '0', "through the link");
+  auto staged = x.run(tar.finish());
+  REQUIRE_FALSE(staged.ok());
+  CHECK_MESSAGE(why_refused(staged).find("its directory \"d\" is a symlink in the archive") !=
+                    std::string::npos,
+                why_refused(staged));
+  CHECK(count_entries(x.dir / "dest") == 0);  // bridge was not put in place, no temporaries
+}
+
+TEST_CASE("a directory entry below a symlink on the host creates nothing outside the destination") {
+  Extraction x;
+  std::filesystem::create_directories(x.dir / "dest");
+  std::filesystem::create_directories(x.dir / "elsewhere");
+  std::filesystem::create_directory_symlink("../elsewhere", x.dir / "dest/sub");
+  TarWriter tar;
+  tar.add("sub/made/", '5', "");
+  tar.add("sub/made/deeper/", '5', "");
+  auto staged = x.run(tar.finish());
+  REQUIRE_FALSE(staged.ok());
+  CHECK(why_refused(staged).find("symlink") != std::string::npos);
+  CHECK(count_entries(x.dir / "elsewhere") == 0);
+}
+
+TEST_CASE("a commit that fails midway restores what it replaced and removes what it added") {
+  Extraction x;
+  x.dir.write("dest/bridge", "old bridge");
+  TarWriter tar;
+  tar.add("bridge", '0', "new bridge");
+  tar.add("alias", '2', "", "bridge");
+  tar.add("sub/tool", '0', "tool");
+  tar.add("zz", '0', "last");
+  auto staged = x.run(tar.finish());
+  REQUIRE_MESSAGE(staged.ok(), staged.error().message());
+  // Between the check and the commit something appears where the last member goes.
+  std::filesystem::create_directories(x.dir / "dest/zz/in-the-way");
+  auto committed = staged->commit(0755);
+  REQUIRE_FALSE(committed.ok());
+  CHECK(x.dir.read("dest/bridge") == "old bridge");
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(x.dir / "dest/alias")));
+  CHECK_FALSE(std::filesystem::exists(x.dir / "dest/sub"));
+  CHECK(committed.error().hint.find("restored") != std::string::npos);
+  staged->entries().clear();  // drops the staged files
+  // Only the old bridge and the directory that was in the way are left: no temporaries.
+  CHECK(count_entries(x.dir / "dest") == 3);
+}
+
+TEST_CASE("a sparse member keeps its hole: bounded memory, right digest") {
+  Extraction x;
+  TarWriter tar;
+  const unsigned long long size = 8ULL << 20;
+  tar.add_sparse("holey", size, size - 1, "!");
+  auto staged = x.run(tar.finish());
+  REQUIRE_MESSAGE(staged.ok(), staged.error().message());
+  REQUIRE(staged->commit(0755).ok());
+  struct stat st {};
+  REQUIRE(::stat((x.dir / "dest/holey").c_str(), &st) == 0);
+  CHECK(static_cast<unsigned long long>(st.st_size) == size);
+  CHECK(st.st_blocks * 512 < static_cast<long long>(size) / 4);  // a hole, not 8 MiB of zeros
+  CHECK(staged->entries()[0].sha256 == sha256_hex(std::string(size - 1, '\0') + "!"));
+}
+
+TEST_CASE("an archive extracting to more than the cap is refused, holes included") {
+  {
+    Extraction x;
+    TarWriter tar;
+    tar.add_sparse("holey", 64ULL << 20, (64ULL << 20) - 1, "!");
+    auto staged = x.run(tar.finish(), 1 << 20);
+    CHECK(why_refused(staged).find("more than 1048576 bytes") != std::string::npos);
+    CHECK(count_entries(x.dir / "dest") == 0);
+  }
+  {  // a 1 TiB hole in a tiny archive: refused at once with the default cap, never allocated
+    Extraction x;
+    TarWriter tar;
+    tar.add_sparse("huge", 1ULL << 40, (1ULL << 40) - 1, "!");
+    auto staged = x.run(tar.finish());
+    CHECK(why_refused(staged).find("more than") != std::string::npos);
+  }
+  {  // the cap is on the total, not per member
+    Extraction x;
+    TarWriter tar;
+    tar.add("a", '0', std::string(600, 'a'));
+    tar.add("b", '0', std::string(600, 'b'));
+    CHECK(why_refused(x.run(tar.finish(), 1000)).find("more than 1000 bytes") != std::string::npos);
+  }
+}
+
+TEST_CASE("a member that is a directory on the host is refused before anything is staged") {
+  Extraction x;
+  std::filesystem::create_directories(x.dir / "dest/bridge");
+  TarWriter tar;
+  tar.add("bridge", '0', "x");
+  CHECK(why_refused(x.run(tar.finish())).find("the host has a directory there") !=
+        std::string::npos);
+}

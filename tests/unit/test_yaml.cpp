@@ -117,3 +117,21 @@ TEST_CASE("emit_yaml_documents: ambiguous strings are quoted and read back as st
   CHECK(d["list"] == json::array({"x: y", "- z", "#not a comment"}));
   CHECK(d["nothing"].is_null());
 }
+
+TEST_CASE("YAML: a stream yaml-cpp 0.7 never finishes (\",\") is refused instead of hanging") {
+  // jbeder/yaml-cpp#1040: LoadAll looped forever, allocating, on these.
+  for (const std::string text : {",", ",,,", "\n,\n", ", a"}) {
+    CAPTURE(text);
+    auto one = kc::parse_yaml(text, "kubeconfig");
+    REQUIRE_FALSE(one.ok());
+    CHECK(one.error().where == "kubeconfig");
+    CHECK_FALSE(kc::parse_yaml_documents(text, "manifest").ok());
+  }
+  // A stream of nothing but null documents is refused; empty documents among real ones are not.
+  CHECK(kc::parse_yaml_documents("---\n---\n", "m").error().why.find("only null") !=
+        std::string::npos);
+  auto mixed = kc::parse_yaml_documents("---\n---\na: b\n", "m");
+  REQUIRE_MESSAGE(mixed.ok(), mixed.error().message());
+  CHECK(mixed->back() == nlohmann::json{{"a", "b"}});
+  CHECK(kc::parse_yaml("# only a comment\n", "k").ok());
+}
