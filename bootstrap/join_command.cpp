@@ -9,7 +9,6 @@
 #include "bootstrap/join_plan.h"
 #include "bootstrap/phase_timer.h"
 #include "common/cli/asset_flags.h"
-#include "common/cli/identity_flags.h"
 #include "common/cli/path_flags.h"
 #include "common/cli/plan_command.h"
 #include "common/cli/usage.h"

@@ -45,7 +45,8 @@ err=$(env -u DBUS_SYSTEM_BUS_ADDRESS "$KC_WORKER" "${join[@]}" --system-bus "uni
   --mirror http://127.0.0.1:1 --retries 0 2>&1 >/dev/null) || rc=$?
 [ "$rc" = 1 ] || fail "join --system-bus: exit $rc, expected 1"
 grep -q -- "--system-bus" <<<"$err" && fail "join --system-bus still refused for want of a bus: $err"
-grep -q "kc-worker join: assets: " <<<"$err" || fail "join --system-bus did not get past the refusals: $err"
+grep -q "kc-worker join: assets: " <<<"$err" ||
+  fail "join --system-bus did not get past the refusals: $err"
 [ -z "$(find "$scratch/root" -type f ! -path '*/run/kc.lock' 2>/dev/null)" ] ||
   fail "the failed join left files: $(find "$scratch/root" -type f)"
 rm -rf "$scratch/root"

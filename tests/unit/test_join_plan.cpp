@@ -27,27 +27,24 @@ std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
 
 }  // namespace
 
-TEST_CASE("join plan: join-data, identity, preflight, assets, storage, units, kubeadm in order") {
+TEST_CASE("join plan: join-data, assets, storage, units, kubeadm in order, token redacted") {
   auto config = kc::worker::resolve_worker_config(with_join_data());
   REQUIRE_MESSAGE(config.ok(), config.error().message());
   CHECK(config->join.token.reveal() == kToken);
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 7);
+  REQUIRE(plan.size() == 5);
   CHECK(plan[0].name == "join-data");
-  CHECK(plan[1].name == "identity");
-  CHECK(plan[2].name == "preflight");
-  CHECK(plan[3].name == "assets");
-  CHECK(plan[4].name == "storage");  // before units: kubelet starts there
-  CHECK(plan[5].name == "units");
-  CHECK(plan[6].name == "kubeadm");
-  REQUIRE(plan[2].steps.size() == 4);  // checks, containerd, kernel modules, sysctls
-  REQUIRE(plan[3].steps.size() == 1);
+  CHECK(plan[1].name == "assets");
+  CHECK(plan[2].name == "storage");  // before units: kubelet starts there
+  CHECK(plan[3].name == "units");
+  CHECK(plan[4].name == "kubeadm");
+  REQUIRE(plan[1].steps.size() == 1);
   // A worker does not install kubectl unless asked to.
-  CHECK(plan[3].steps[0]->describe().find("kubectl") == std::string::npos);
-  REQUIRE(plan[6].steps.size() == 2);
-  CHECK(plan[6].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
-  CHECK(plan[6].steps[0]->describe().find("0600") != std::string::npos);
-  const std::string join = plan[6].steps[1]->describe();
+  CHECK(plan[1].steps[0]->describe().find("kubectl") == std::string::npos);
+  REQUIRE(plan[4].steps.size() == 2);
+  CHECK(plan[4].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
+  CHECK(plan[4].steps[0]->describe().find("0600") != std::string::npos);
+  const std::string join = plan[4].steps[1]->describe();
   CHECK(join.rfind("kubeadm join --config /etc/kc/kubeadm-join.yaml (API server 10.0.0.10:6443)",
                    0) == 0);
   CHECK(join.find("0123456789abcdef") == std::string::npos);
@@ -60,7 +57,7 @@ TEST_CASE("join plan: --with-kubectl installs kubectl too") {
   auto config = kc::worker::resolve_worker_config(options);
   REQUIRE(config.ok());
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  CHECK(plan[3].steps[0]->describe().find("kubectl") != std::string::npos);
+  CHECK(plan[1].steps[0]->describe().find("kubectl") != std::string::npos);
 }
 
 TEST_CASE("join plan without flags has no join data yet (the join file gives it)") {
