@@ -127,6 +127,11 @@ void add_join_commands(CLI::App& app, JoinCommands& c) {
       ->add_option("--pin", c.serve.pins,
                    "ARCH=SHA256: serve only these, refusing to start when a file differs")
       ->type_name("ARCH=SHA256");
+  c.serve_command
+      ->add_option("--idle-timeout", c.serve.idle_timeout_seconds,
+                   "Seconds after which a connection that makes no progress is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
 }
 
 int run_ca_hash_command(const CaHashOptions& options, const cli::GlobalOptions& global) {

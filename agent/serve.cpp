@@ -1,6 +1,7 @@
 #include "agent/serve.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -26,6 +27,7 @@ struct Served {
 struct Server {
   std::map<std::string, Served, std::less<>> files;  // URL path -> what it serves
   uint64_t requests = 0;
+  timeval idle_timeout{};
 };
 
 void send_status(evhttp_request* request, int code, const char* reason) {
@@ -62,8 +64,20 @@ void handle(evhttp_request* request, void* arg) {
   evbuffer* body = evbuffer_new();
   // The content stays in memory for the server's life: referenced, never copied per download.
   evbuffer_add_reference(body, served.content.data(), served.content.size(), nullptr, nullptr);
+  // One download per connection: closing after it means no idle keep-alive connection outlives
+  // the read timeout lifted below.
+  evhttp_add_header(headers, "Connection", "close");
+  evhttp_connection* connection = evhttp_request_get_connection(request);
   evhttp_send_reply(request, 200, "OK", body);
   evbuffer_free(body);
+  // libevent 2.1 keeps the connection's read timeout armed while it writes a reply (libevent
+  // issue #715; separate read and write timeouts came in 2.2), which cut every download that took
+  // longer than the timeout, moving or not. While the body goes out only the write timeout
+  // applies, and it is reset by every write that makes progress.
+  if (connection) {
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(connection), nullptr,
+                             &server->idle_timeout);
+  }
 }
 
 void stop(evutil_socket_t, short, void* base) {
@@ -137,7 +151,8 @@ int run_serve(const ServeOptions& options, const std::string& root) {
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
   evhttp_set_max_body_size(http.get(), 0);
   evhttp_set_max_headers_size(http.get(), 16 * 1024);
-  evhttp_set_timeout(http.get(), 60);  // an idle connection (or a stalled client) is dropped
+  server.idle_timeout.tv_sec = options.idle_timeout_seconds;
+  evhttp_set_timeout(http.get(), options.idle_timeout_seconds);
   evhttp_set_gencb(http.get(), handle, &server);
   if (evhttp_bind_socket(http.get(), options.address.c_str(), options.port) != 0) {
     spdlog::error("kc-serve: could not listen on {}:{}: {}", options.address, options.port,

@@ -25,6 +25,9 @@ struct ServeOptions {
   // "ARCH=SHA256": serve exactly these, refusing to start when a file does not match. Empty:
   // whatever is installed.
   std::vector<std::string> pins;
+  // A connection that makes no progress (no request, or a client that stops reading) for this
+  // long is dropped. A download that keeps moving is never cut, however long it takes.
+  int idle_timeout_seconds = 60;
 };
 
 // Serves until SIGTERM or SIGINT; returns the exit code (1 when nothing can be served or the

@@ -18,6 +18,7 @@ source "$(dirname "$0")/testbed_lib.sh"
 source "$(dirname "$0")/kube_lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
 require_testbed
+[ "${KC_STATIC:-1}" = 1 ] || skip "kc-worker runs inside the container: needs the static build (-Dstatic=true)"
 command -v ip >/dev/null || skip "ip (iproute2) is not installed"
 
 A=kcA-$$ B=kcB-$$

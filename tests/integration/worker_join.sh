@@ -11,6 +11,7 @@ source "$(dirname "$0")/testbed_lib.sh"
 source "$(dirname "$0")/kube_lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
 require_testbed
+[ "${KC_STATIC:-1}" = 1 ] || skip "kc-worker runs inside the container: needs the static build (-Dstatic=true)"
 
 C=kc-wjoin-$$
 DISK=$(mktemp -d /var/tmp/kc-wjoin-XXXXXX)

@@ -10,8 +10,9 @@ MIRROR=${KC_TESTBED_MIRROR:-http://deb.debian.org/debian}
 # Bump when prepare_rootfs changes, so an older cached rootfs gets rebuilt.
 STAMP_VERSION=2
 # What the rootfs holds besides minbase: python3 and openssl run the stand-ins that live on a
-# node (the kubeadm join stand-in checks discovery with the real openssl).
-PACKAGES=systemd,systemd-sysv,dbus,python3,openssl
+# node (the kubeadm join stand-in checks discovery with the real openssl); containerd and runc
+# are the container runtime kc's preflight starts and asks over the CRI, as on Flatcar.
+PACKAGES=systemd,systemd-sysv,dbus,python3,openssl,containerd,runc
 # The cache key follows the version and the package list, so trees with different lists (branches
 # being merged) each keep their own rootfs instead of rebuilding the other's.
 ROOTFS=$CACHE/bookworm-$(echo "$STAMP_VERSION $PACKAGES" | sha256sum | cut -c1-12)
@@ -50,6 +51,8 @@ prepare_rootfs() {
   ln -sf /dev/null "$dir/etc/systemd/system/apt-daily.timer"
   ln -sf /dev/null "$dir/etc/systemd/system/apt-daily-upgrade.timer"
   rm -f "$dir/etc/hostname"
+  # Installed but not started at boot: the tests that need it start it (kc's preflight does).
+  rm -f "$dir/etc/systemd/system/multi-user.target.wants/containerd.service"
   echo "$STAMP_VERSION $PACKAGES" >"$dir/.kc-testbed-stamp"
 }
 
