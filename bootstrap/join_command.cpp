@@ -9,6 +9,7 @@
 #include "bootstrap/join_plan.h"
 #include "bootstrap/phase_timer.h"
 #include "common/cli/asset_flags.h"
+#include "common/cli/identity_flags.h"
 #include "common/cli/path_flags.h"
 #include "common/cli/plan_command.h"
 #include "common/cli/usage.h"
@@ -45,6 +46,8 @@ void add_join_flags(CLI::App* command, JoinOptions& o) {
                    "kc-worker.service then tries again)")
       ->capture_default_str()
       ->type_name("DURATION");
+  cli::add_identity_flags(command, o.identity);
+  cli::add_preflight_flags(command, o.ignore_preflight_errors);
   // --kubernetes-version given (on the command line or in --config) wins over the join file's.
   command->callback([command, &o] {
     o.kubernetes_version_given = command->get_option("--kubernetes-version")->count() > 0;
@@ -161,9 +164,15 @@ int run_config_command(const ConfigOptions& options, const cli::GlobalOptions& g
     spdlog::error("kc-worker config kubeadm: {}", config.error().message());
     return exit;
   }
-  // Without the identity phase's answer here, the node name and its kubelet flags are those
-  // the flags give; `kc-worker join --dry-run` shows the file with IMDS asked.
-  std::fputs(join_configuration_yaml(*config, std::nullopt, options.show_secrets).c_str(), stdout);
+  // IMDS is not asked here: the node name and its kubelet flags are those of the identity flags
+  // when they give all of it; `kc-worker join --dry-run` shows the file with IMDS asked.
+  std::optional<aws::NodeIdentity> identity;
+  if (config->identity.complete()) {
+    auto resolved = aws::resolve_identity(config->identity, nullptr);
+    if (!resolved) return cli::usage_error("kc-worker", resolved.error());
+    identity = *resolved;
+  }
+  std::fputs(join_configuration_yaml(*config, identity, options.show_secrets).c_str(), stdout);
   return exit_code::ok;
 }
 

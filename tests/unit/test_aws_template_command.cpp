@@ -6,39 +6,29 @@
 
 #include "common/core/exit_codes.h"
 #include "common/core/yaml.h"
+#include "imds_fake.h"
 #include "scratch_dir.h"
 
 namespace {
 
 using namespace kc::aws_template;
 
-// The leader's instance metadata as a map from path to value; records what was asked.
-class FakeMetadata final : public kc::aws::InstanceMetadata {
- public:
-  std::map<std::string, std::string> values{
-      {"ami-id", "ami-0123456789abcdef0"},
-      {"instance-type", "m7i.large"},
-      {"placement/region", "eu-west-1"},
-      {"mac", "0e:12:34:56:78:9a"},
-      {"network/interfaces/macs/0e:12:34:56:78:9a/subnet-id", "subnet-0123456789abcdef0"},
-  };
-  std::optional<kc::Error> failure;
-  std::vector<std::string> asked;
-
-  kc::Result<std::optional<std::string>> get(const std::string& path) override {
-    asked.push_back(path);
-    if (failure) return *failure;
-    auto it = values.find(path);
-    if (it == values.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  std::string describe() const override { return "IMDS at fake"; }
+// The leader's instance metadata.
+struct LeaderMetadata final : FakeMetadata {
+  LeaderMetadata()
+      : FakeMetadata({
+            {"ami-id", "ami-0123456789abcdef0"},
+            {"instance-type", "m7i.large"},
+            {"placement/region", "eu-west-1"},
+            {"mac", "0e:12:34:56:78:9a"},
+            {"network/interfaces/macs/0e:12:34:56:78:9a/subnet-id", "subnet-0123456789abcdef0"},
+        }) {}
 };
 
 }  // namespace
 
 TEST_CASE("aws-template workers: the leader's facts from its instance metadata") {
-  FakeMetadata metadata;
+  LeaderMetadata metadata;
   auto facts = leader_facts(metadata);
   REQUIRE_MESSAGE(facts.ok(), facts.error().message());
   CHECK(facts->image_id == "ami-0123456789abcdef0");
@@ -86,7 +76,7 @@ TEST_CASE("aws-template workers: the command writes the template built from IMDS
   o.output = (dir / "workers.yaml").string();
   kc::cli::GlobalOptions global;
   global.root = (dir / "root").string();
-  FakeMetadata metadata;
+  LeaderMetadata metadata;
   REQUIRE(run_workers_command(o, global, &metadata) == kc::exit_code::ok);
   auto t = kc::parse_yaml(dir.read("workers.yaml"), "workers.yaml");
   REQUIRE_MESSAGE(t.ok(), t.error().message());
@@ -106,7 +96,7 @@ TEST_CASE("aws-template workers: flags given, IMDS is not asked; a bad type is a
   o.workers.image_id = "ami-01234567";
   o.workers.subnets = {"subnet-01234567"};
   kc::cli::GlobalOptions global;
-  FakeMetadata metadata;
+  LeaderMetadata metadata;
   CHECK(run_workers_command(o, global, &metadata) == kc::exit_code::ok);
   CHECK(metadata.asked.empty());
   o.workers.instance_type = "m7z.large";
@@ -121,7 +111,7 @@ TEST_CASE("aws-template workers: a worker type that cannot boot the leader's AMI
   o.output = (dir / "workers.yaml").string();
   o.workers.instance_type = "m7g.large";
   kc::cli::GlobalOptions global;
-  FakeMetadata metadata;
+  LeaderMetadata metadata;
   CHECK(run_workers_command(o, global, &metadata) == kc::exit_code::usage);
   CHECK(dir.read("workers.yaml").empty());  // nothing written
 }

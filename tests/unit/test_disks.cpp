@@ -5,6 +5,7 @@
 #include <map>
 
 #include "fake_sysfs.h"
+#include "imds_fake.h"
 #include "scratch_dir.h"
 
 using kc::storage::discover_disks;
@@ -13,21 +14,6 @@ using kc::storage::kEbsModel;
 using kc::storage::kInstanceStoreModel;
 
 namespace {
-
-class FakeMetadata final : public kc::aws::InstanceMetadata {
- public:
-  std::map<std::string, std::string> values;
-  std::optional<kc::Error> failure;
-  std::vector<std::string> asked;
-  kc::Result<std::optional<std::string>> get(const std::string& path) override {
-    asked.push_back(path);
-    if (failure) return *failure;
-    auto it = values.find(path);
-    if (it == values.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  std::string describe() const override { return "IMDS at fake"; }
-};
 
 // A Nitro instance: EBS root nvme0n1 (/ on p9, /usr on dm-0 over p3), two instance-store disks.
 void nitro(const FakeSysfs& sys) {

@@ -5,34 +5,25 @@
 #include <algorithm>
 #include <map>
 
+#include "imds_fake.h"
+
 namespace {
 
 using kc::aws::IdentityFlags;
 
-// The instance metadata service as a map from path to value; records what was asked.
-class FakeMetadata final : public kc::aws::InstanceMetadata {
- public:
-  std::map<std::string, std::string> values{
-      {"local-hostname", "ip-10-0-0-10.ec2.internal"},
-      {"local-ipv4", "10.0.0.10\n"},
-      {"placement/region", "us-east-1"},
-      {"placement/availability-zone", "us-east-1a"},
-      {"instance-id", "i-0123456789abcdef0"},
-      {"mac", "0e:12:34:56:78:9a"},
-      {"network/interfaces/macs/0e:12:34:56:78:9a/vpc-ipv4-cidr-blocks",
-       "10.0.0.0/16\n100.64.0.0/16"},
-  };
-  std::optional<kc::Error> failure;  // every request fails so (no IMDS)
-  std::vector<std::string> asked;
-
-  kc::Result<std::optional<std::string>> get(const std::string& path) override {
-    asked.push_back(path);
-    if (failure) return *failure;
-    auto it = values.find(path);
-    if (it == values.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
-  }
-  std::string describe() const override { return "IMDS at fake"; }
+// An instance in us-east-1a, as the IMDS stand-in (tests/servers/imds_standin.py) answers.
+struct Ec2Metadata final : FakeMetadata {
+  Ec2Metadata()
+      : FakeMetadata({
+            {"local-hostname", "ip-10-0-0-10.ec2.internal"},
+            {"local-ipv4", "10.0.0.10\n"},
+            {"placement/region", "us-east-1"},
+            {"placement/availability-zone", "us-east-1a"},
+            {"instance-id", "i-0123456789abcdef0"},
+            {"mac", "0e:12:34:56:78:9a"},
+            {"network/interfaces/macs/0e:12:34:56:78:9a/vpc-ipv4-cidr-blocks",
+             "10.0.0.0/16\n100.64.0.0/16"},
+        }) {}
 };
 
 IdentityFlags all_flags() {
@@ -49,7 +40,7 @@ IdentityFlags all_flags() {
 }  // namespace
 
 TEST_CASE("IMDS fills every field; providerID is aws:///ZONE/INSTANCE_ID") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   auto id = kc::aws::resolve_identity({}, &imds);
   REQUIRE_MESSAGE(id.ok(), id.error().message());
   CHECK(id->node_name == "ip-10-0-0-10.ec2.internal");
@@ -62,7 +53,7 @@ TEST_CASE("IMDS fills every field; providerID is aws:///ZONE/INSTANCE_ID") {
 }
 
 TEST_CASE("flags win over IMDS, and IMDS is not asked for what the flags give") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   IdentityFlags flags;
   flags.node_name = "leader.example";
   flags.vpc_cidrs = {"172.31.0.0/16"};
@@ -75,7 +66,7 @@ TEST_CASE("flags win over IMDS, and IMDS is not asked for what the flags give") 
   CHECK(std::find(imds.asked.begin(), imds.asked.end(), "mac") == imds.asked.end());
 
   // Every flag given: IMDS is not asked at all (off EC2).
-  FakeMetadata unused;
+  Ec2Metadata unused;
   unused.failure = kc::Error{"read", "x", "must not be asked", ""};
   auto off_ec2 = kc::aws::resolve_identity(all_flags(), &unused);
   REQUIRE(off_ec2.ok());
@@ -85,7 +76,7 @@ TEST_CASE("flags win over IMDS, and IMDS is not asked for what the flags give") 
 }
 
 TEST_CASE("without IMDS, one error lists every missing flag and says what to do") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   imds.failure = kc::Error{"get an IMDSv2 session token", "http://169.254.169.254/latest/api/token",
                            "Connection timed out", "off EC2, pass the identity flags"};
   IdentityFlags flags;
@@ -107,7 +98,7 @@ TEST_CASE("without IMDS, one error lists every missing flag and says what to do"
 }
 
 TEST_CASE("fields IMDS does not have are listed as missing") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   imds.values.erase("placement/region");
   imds.values.erase("network/interfaces/macs/0e:12:34:56:78:9a/vpc-ipv4-cidr-blocks");
   auto id = kc::aws::resolve_identity({}, &imds);
@@ -130,7 +121,7 @@ TEST_CASE("bad values are refused, naming the flag or the IMDS path") {
   check_flag([](IdentityFlags& f) { f.node_name = "bad name"; }, "--node-name");
   check_flag([](IdentityFlags& f) { f.zone = "Zone A"; }, "--zone");
 
-  FakeMetadata imds;
+  Ec2Metadata imds;
   imds.values["local-ipv4"] = "<html>captive portal</html>";
   auto id = kc::aws::resolve_identity({}, &imds);
   REQUIRE_FALSE(id.ok());
@@ -138,7 +129,7 @@ TEST_CASE("bad values are refused, naming the flag or the IMDS path") {
 }
 
 TEST_CASE("custom DHCP options domain: the node is named by its EC2 private DNS name") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   imds.values["local-hostname"] = "leader.corp.example.com";
   auto id = kc::aws::resolve_identity({}, &imds);
   REQUIRE_MESSAGE(id.ok(), id.error().message());
@@ -172,7 +163,7 @@ TEST_CASE("EC2 private DNS names: IP- and resource-based, us-east-1 and elsewher
 }
 
 TEST_CASE("IMDS extras: public address and name, IPv6 addresses; absent ones stay empty") {
-  FakeMetadata imds;
+  Ec2Metadata imds;
   auto plain = kc::aws::resolve_identity({}, &imds);
   REQUIRE(plain.ok());
   CHECK(plain->public_ipv4.empty());

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.h"
+
 namespace {
 
 constexpr const char* kToken = "abcdef.0123456789abcdef";
@@ -27,28 +29,75 @@ std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
 
 }  // namespace
 
-TEST_CASE("join plan: join-data, assets, storage, units, kubeadm in order, token redacted") {
+TEST_CASE(
+    "join plan: join-data, identity, preflight, assets, storage, units, kubeadm in order, token "
+    "redacted") {
   auto config = kc::worker::resolve_worker_config(with_join_data());
   REQUIRE_MESSAGE(config.ok(), config.error().message());
   CHECK(config->join.token.reveal() == kToken);
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 5);
+  REQUIRE(plan.size() == 7);
   CHECK(plan[0].name == "join-data");
-  CHECK(plan[1].name == "assets");
-  CHECK(plan[2].name == "storage");  // before units: kubelet starts there
-  CHECK(plan[3].name == "units");
-  CHECK(plan[4].name == "kubeadm");
+  CHECK(plan[1].name == "identity");   // changes nothing; preflight and kubeadm read it
+  CHECK(plan[2].name == "preflight");  // before anything is downloaded or written
+  CHECK(plan[3].name == "assets");
+  CHECK(plan[4].name == "storage");  // before units: kubelet starts there
+  CHECK(plan[5].name == "units");
+  CHECK(plan[6].name == "kubeadm");
   REQUIRE(plan[1].steps.size() == 1);
+  CHECK(plan[1].steps[0]->describe().find("IMDSv2") != std::string::npos);
+  // The checks first, then containerd, modules and sysctls: the shared node::preflight_steps.
+  REQUIRE(plan[2].steps.size() == 4);
+  CHECK(plan[2].steps[1]->describe().find("containerd") != std::string::npos);
+  REQUIRE(plan[3].steps.size() == 1);
   // A worker does not install kubectl unless asked to.
-  CHECK(plan[1].steps[0]->describe().find("kubectl") == std::string::npos);
-  REQUIRE(plan[4].steps.size() == 2);
-  CHECK(plan[4].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
-  CHECK(plan[4].steps[0]->describe().find("0600") != std::string::npos);
-  const std::string join = plan[4].steps[1]->describe();
+  CHECK(plan[3].steps[0]->describe().find("kubectl") == std::string::npos);
+  REQUIRE(plan[6].steps.size() == 2);
+  CHECK(plan[6].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
+  CHECK(plan[6].steps[0]->describe().find("0600") != std::string::npos);
+  const std::string join = plan[6].steps[1]->describe();
   CHECK(join.rfind("kubeadm join --config /etc/kc/kubeadm-join.yaml (API server 10.0.0.10:6443)",
                    0) == 0);
   CHECK(join.find("0123456789abcdef") == std::string::npos);
   CHECK(kc::unimplemented_steps(plan).empty());
+}
+
+TEST_CASE("join plan: the identity resolved by its phase reaches the JoinConfiguration") {
+  auto options = with_join_data();
+  options.identity.node_name = "ip-10-0-1-20.ec2.internal";
+  options.identity.node_ip = "10.0.1.20";
+  options.identity.region = "us-east-1";
+  options.identity.zone = "us-east-1b";
+  options.identity.instance_id = "i-0fedcba9876543210";
+  options.identity.vpc_cidrs = {"10.0.0.0/16"};
+  auto config = kc::worker::resolve_worker_config(options);
+  REQUIRE_MESSAGE(config.ok(), config.error().message());
+  kc::Plan plan = kc::worker::make_join_plan(*config);
+  ScratchDir root;
+  kc::Host host(root.path());
+  kc::StepContext context(host, false);
+  // The flags give all of it: IMDS is not asked.
+  auto identity = plan[1].steps[0]->check(context);
+  REQUIRE_MESSAGE(identity.ok(), identity.error().message());
+  CHECK(identity->changes.empty());
+  kc::Step& write = *plan[6].steps[0];
+  auto findings = write.check(context);
+  REQUIRE_MESSAGE(findings.ok(), findings.error().message());
+  REQUIRE(findings->changes.size() == 1);
+  REQUIRE(write.apply(context, findings->changes).ok());
+  const std::string yaml = root.read("etc/kc/kubeadm-join.yaml");
+  CHECK(yaml.find("name: ip-10-0-1-20.ec2.internal") != std::string::npos);
+  CHECK(yaml.find("aws:///us-east-1b/i-0fedcba9876543210") != std::string::npos);
+  CHECK(yaml.find("10.0.1.20") != std::string::npos);
+}
+
+TEST_CASE("join configuration: an unknown --ignore-preflight-errors name is refused") {
+  const std::string error = error_for([](auto& o) { o.ignore_preflight_errors = {"Port-6443"}; });
+  CHECK(error.rfind("--ignore-preflight-errors: Port-6443", 0) == 0);
+  CHECK(error.find("Port-10250") != std::string::npos);
+  auto options = with_join_data();
+  options.ignore_preflight_errors = {"swap", "CRI", "all"};
+  CHECK(kc::worker::resolve_worker_config(options).ok());
 }
 
 TEST_CASE("join plan: --with-kubectl installs kubectl too") {
@@ -57,7 +106,7 @@ TEST_CASE("join plan: --with-kubectl installs kubectl too") {
   auto config = kc::worker::resolve_worker_config(options);
   REQUIRE(config.ok());
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  CHECK(plan[1].steps[0]->describe().find("kubectl") != std::string::npos);
+  CHECK(plan[3].steps[0]->describe().find("kubectl") != std::string::npos);
 }
 
 TEST_CASE("join plan without flags has no join data yet (the join file gives it)") {
