@@ -32,8 +32,11 @@ expect_exit 1 "$KC_LEADER" init --root "$scratch/root"
 # Under a --root other than /, a real run that talks to systemd needs that root's bus: refused
 # before anything is written, naming --root and --system-bus. With a bus given, join is not
 # refused: it runs (here it stops at the assets phase, whose mirror does not answer).
+# The identity from its flags (IMDS not asked); preflight is the first phase that looks at the root.
 join=(join --root "$scratch/root" --api-server 10.0.0.10:6443 --token abcdef.0123456789abcdef
-      --discovery-token-ca-cert-hash "sha256:$(printf '%064d' 0)")
+      --discovery-token-ca-cert-hash "sha256:$(printf '%064d' 0)" --node-name ip-10-0-0-20.ec2.internal
+      --node-ip 10.0.0.20 --region us-east-1 --zone us-east-1a --instance-id i-0123456789abcdef1
+      --vpc-cidr 10.0.0.0/16)
 rc=0
 err=$(env -u DBUS_SYSTEM_BUS_ADDRESS "$KC_WORKER" "${join[@]}" 2>&1 >/dev/null) || rc=$?
 [ "$rc" = 1 ] || fail "join --root without a bus: exit $rc, expected 1"
@@ -45,7 +48,7 @@ err=$(env -u DBUS_SYSTEM_BUS_ADDRESS "$KC_WORKER" "${join[@]}" --system-bus "uni
   --mirror http://127.0.0.1:1 --retries 0 2>&1 >/dev/null) || rc=$?
 [ "$rc" = 1 ] || fail "join --system-bus: exit $rc, expected 1"
 grep -q -- "--system-bus" <<<"$err" && fail "join --system-bus still refused for want of a bus: $err"
-grep -q "kc-worker join: assets: " <<<"$err" ||
+grep -q "kc-worker join: preflight: " <<<"$err" ||
   fail "join --system-bus did not get past the refusals: $err"
 [ -z "$(find "$scratch/root" -type f ! -path '*/run/kc.lock' 2>/dev/null)" ] ||
   fail "the failed join left files: $(find "$scratch/root" -type f)"

@@ -11,6 +11,7 @@ source "$(dirname "$0")/testbed_lib.sh"
 source "$(dirname "$0")/kube_lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
 require_testbed
+command -v ip >/dev/null || skip "ip (iproute2) is not installed"
 [ "${KC_STATIC:-1}" = 1 ] || skip "kc-worker runs inside the container: needs the static build (-Dstatic=true)"
 
 C=kc-wjoin-$$
@@ -23,14 +24,20 @@ make_kube_pki "$SCRATCH/pki"
 HASH=$(ca_hash "$SCRATCH/pki/ca.pem")
 make_worker_mirror "$SCRATCH/m"
 
-testbed_start "$C" --persistent "$DISK/rootfs"
+# The worker's network namespace outlives its reboots, and the IMDS stand-in in it.
+ip netns add "$C"
+on_exit "ip netns del '$C' 2>/dev/null"
+ip -n "$C" link set lo up
+preset_netns_sysctls "$C"
+start_worker_imds ip netns exec "$C"
+testbed_start "$C" --persistent "$DISK/rootfs" --netns "/run/netns/$C"
 prepare_worker "$C" "$SCRATCH/m"
 start_worker_apiserver "$C" "$SCRATCH/pki"
 # As the user data would write it, but readable by others: kc warns and sets it to 0600.
 write_join_file "$ROOT/etc/kc/join.json" 0644 127.0.0.1:6443 "$HASH"
 
 echo "--- first boot: join (as the shell user data runs it)"
-out=$(wexec "$C" -- /opt/bin/kc-worker join --catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080 2>&1) ||
+out=$(wexec "$C" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]}" 2>&1) ||
   fail "kc-worker join failed: $out"
 echo "$out" | tail -n 4
 grep -q 'join.json is readable by others (mode 0644)' <<<"$out" || fail "no warning about the open join file: $out"
@@ -38,9 +45,18 @@ grep -q 'join.json is readable by others (mode 0644)' <<<"$out" || fail "no warn
 [ "$(stat -c %a "$ROOT/etc/kc/kubeadm-join.yaml")" = 600 ] || fail "kubeadm-join.yaml is not 0600"
 grep -q 'apiVersion: kubeadm.k8s.io/v1beta4' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "not a v1beta4 config"
 grep -q 'kubeadm: This node has joined the cluster' <<<"$out" || fail "kubeadm's output was not streamed: $out"
-grep -qE '^kc-worker join: .* joined, API server 127.0.0.1:6443 \(join-data [0-9.]+ s, assets [0-9.]+ s, storage [0-9.]+ s, units [0-9.]+ s, kubeadm [0-9.]+ s; total [0-9.]+ s\)$' <<<"$out" ||
+grep -qE '^kc-worker join: .* joined, API server 127.0.0.1:6443 \(join-data [0-9.]+ s, identity [0-9.]+ s, preflight [0-9.]+ s, assets [0-9.]+ s, storage [0-9.]+ s, units [0-9.]+ s, kubeadm [0-9.]+ s; total [0-9.]+ s\)$' <<<"$out" ||
   fail "no summary line: $out"
 grep -q "$WORKER_TOKEN" <<<"$out" && fail "the token is in kc-worker's output"
+# The identity from the IMDS stand-in reaches the JoinConfiguration and the status line.
+grep -q '^kc-worker join: ip-10-0-0-10.ec2.internal joined' <<<"$out" || fail "the node name is not IMDS's: $out"
+grep -q 'name: ip-10-0-0-10.ec2.internal' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "no IMDS node name in kubeadm-join.yaml"
+grep -q 'aws:///us-east-1a/i-0123456789abcdef0' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "no providerID in kubeadm-join.yaml"
+[ "$(imds_tokens)" -ge 1 ] || fail "kc-worker did not ask IMDSv2 for a session token"
+# Preflight enabled and started Debian's containerd, which answers CRI.
+[ "$(prop "$C" containerd.service ActiveState)" = active ] || fail "containerd is not running"
+[ "$(inside "$C" systemctl is-enabled containerd.service)" = enabled ] || fail "containerd is not enabled"
+grep -q 'containerd' <<<"$out" || fail "preflight did not report containerd: $out"
 [ -e "$ROOT/etc/kubernetes/kubelet.conf" ] || fail "no kubelet.conf after the join"
 [ ! -e "$ROOT/opt/bin/kubectl" ] || fail "kubectl was installed on the worker"
 [ "$(kubeadm_joins)" = 1 ] || fail "expected one kubeadm join, got $(kubeadm_joins)"
@@ -61,7 +77,7 @@ echo "--- reboot: kc-worker.service runs at boot and reports already joined"
 stop_standin
 boot_id=$(inside "$C" cat /proc/sys/kernel/random/boot_id)
 "$TB" stop "$C"
-testbed_start "$C" --persistent "$DISK/rootfs"
+testbed_start "$C" --persistent "$DISK/rootfs" --netns "/run/netns/$C"
 [ "$(inside "$C" cat /proc/sys/kernel/random/boot_id)" != "$boot_id" ] || fail "the container did not reboot"
 wait_for "kc-worker.service at boot" 30 bash -c "[ \"\$('$TB' sh '$C' -- systemctl show -P SubState kc-worker.service)\" = exited ]"
 [ "$(prop "$C" kc-worker.service Result)" = success ] || fail "kc-worker.service failed at boot"
@@ -71,7 +87,6 @@ inside "$C" journalctl -b -u kc-worker.service -o cat --no-pager | grep -q 'alre
 [ "$(prop "$C" kubelet.service ActiveState)" = active ] || fail "kubelet is not running after the reboot"
 
 echo "--- leader unreachable at first, then up: join waits and succeeds"
-start_mirror "$("$TB" leader "$C")" "$SCRATCH/m"
 inside "$C" /opt/bin/kubeadm reset --force >/dev/null
 # The API server stand-in comes up 3 s after kc-worker starts (its control port: 6445).
 (sleep 3; exec nsenter -t "$("$TB" leader "$C")" -n python3 "$STANDIN" --tls-dir "$SCRATCH/pki" \
@@ -80,7 +95,7 @@ STANDIN_PID=$!
 CTL_PORT=6445
 STANDIN_PREFIX="nsenter -t $("$TB" leader "$C") -n"
 on_exit "kill $STANDIN_PID 2>/dev/null"
-out=$(wexec "$C" -- /opt/bin/kc-worker join --join-timeout 60s --catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080 2>&1) ||
+out=$(wexec "$C" -- /opt/bin/kc-worker join --join-timeout 60s "${WORKER_ARGS[@]}" 2>&1) ||
   fail "join with a late API server failed: $out"
 grep -qE 'attempt 1: .*(Connection refused|Couldn.t connect).*; trying again in 1s' <<<"$out" || fail "no retry logged: $out"
 grep -q ' joined, API server' <<<"$out" || fail "not joined: $out"
@@ -93,8 +108,7 @@ chmod 0600 "$ROOT/etc/kc/token"
 start=$SECONDS
 rc=0
 out=$(wexec "$C" -- /opt/bin/kc-worker join --api-server 127.0.0.1:6443 --token-file /etc/kc/token \
-  --discovery-token-ca-cert-hash "sha256:$(printf '1%.0s' {1..64})" --catalog /etc/kc/catalog.json \
-  --mirror http://127.0.0.1:8080 2>&1) || rc=$?
+  --discovery-token-ca-cert-hash "sha256:$(printf '1%.0s' {1..64})" "${WORKER_ARGS[@]}" 2>&1) || rc=$?
 [ "$rc" = 1 ] || fail "a wrong CA hash exited $rc: $out"
 grep -q 'cluster CA does not match the pinned hash' <<<"$out" || fail "the error does not say CA mismatch: $out"
 grep -q 'kc-leader user-data' <<<"$out" || fail "the error does not say what to do: $out"
@@ -105,7 +119,7 @@ grep -q "$HASH" <<<"$out" || fail "the error does not name the cluster's hash: $
 echo "--- a revoked token fails at once, saying so"
 ctl '{"op": "delete-bootstrap-token", "id": "abcdef"}'
 rc=0
-out=$(wexec "$C" -- /opt/bin/kc-worker join --catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080 2>&1) || rc=$?
+out=$(wexec "$C" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]}" 2>&1) || rc=$?
 [ "$rc" = 1 ] || fail "a revoked token exited $rc: $out"
 grep -q 'bootstrap token rejected' <<<"$out" || fail "the error does not say token rejected: $out"
 grep -q 'revoked' <<<"$out" || fail "the error does not say revoked: $out"

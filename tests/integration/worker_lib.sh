@@ -7,7 +7,13 @@
 #     and whose kubelet is a process that stays up;
 #   - the Kubernetes API server stand-in with a bootstrap token (tests/servers/
 #     kube_apiserver_standin.py), on 127.0.0.1:6443 of the worker's network namespace;
-#   - a containerd.service that stays up (kc-worker.service requires it; Flatcar ships it).
+#   - the IMDS stand-in (tests/servers/imds_standin.py, IMDSv2 with session tokens) in the
+#     worker's network namespace, given to kc-worker with --metadata-endpoint (KC_WORKER_ARGS in
+#     /etc/kc/kc-worker.env for the service's runs); a network namespace of the test's own keeps
+#     it reachable across the worker's reboots;
+#   - Debian's containerd in the test bed rootfs (installed, not enabled: preflight enables and
+#     starts it and asks its CRI Version); a containerd.service that stays up only where the
+#     rootfs has none.
 JOIN_STANDIN=$KC_SOURCE_ROOT/tests/standins/kubeadm/join.py
 WORKER_TOKEN=abcdef.0123456789abcdef
 
@@ -38,6 +44,29 @@ ca_hash() {
   echo "sha256:$(openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)"
 }
 
+# start_worker_imds PREFIX...: the IMDS stand-in, run by PREFIX (which enters the worker's
+# network namespace and execs); sets IMDS_URL and WORKER_ARGS (the flags every join gets).
+start_worker_imds() {
+  "$@" python3 "$KC_SOURCE_ROOT/tests/servers/imds_standin.py" --log "$SCRATCH/imds.log" \
+    >"$SCRATCH/imds.port" 2>>"$SCRATCH/imds.err" &
+  on_exit "kill $! 2>/dev/null"
+  wait_for "the IMDS stand-in" 10 test -s "$SCRATCH/imds.port"
+  IMDS_URL=http://127.0.0.1:$(head -n 1 "$SCRATCH/imds.port")
+  WORKER_ARGS=(--catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080 --metadata-endpoint "$IMDS_URL")
+}
+
+# preset_netns_sysctls NETNS: the sysctls kc-worker's preflight sets, set in the test's network
+# namespace from outside: nspawn (systemd 252) mounts /proc/sys/net read-only in a container
+# started with --network-namespace-path (writable only with --private-network), so preflight
+# can only find them right and persist them in /etc/sysctl.d.
+preset_netns_sysctls() {
+  ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 ||
+    fail "could not set the sysctls of network namespace $1"
+}
+
+# imds_tokens: how many IMDSv2 session tokens the stand-in issued.
+imds_tokens() { grep -c '^PUT /latest/api/token 200' "$SCRATCH/imds.log" 2>/dev/null || true; }
+
 # prepare_worker NAME DIR: puts kc-worker, the catalog, a containerd.service and the env file
 # into the container's root; starts the mirror in its network namespace.
 prepare_worker() {
@@ -45,7 +74,7 @@ prepare_worker() {
   leader=$("$TB" leader "$name")
   install -D -m 0755 "$KC_WORKER" "$ROOT/opt/bin/kc-worker"
   install -D -m 0644 "$d/catalog.json" "$ROOT/etc/kc/catalog.json"
-  echo "KC_WORKER_ARGS=--catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080" >"$ROOT/etc/kc/kc-worker.env"
+  echo "KC_WORKER_ARGS=${WORKER_ARGS[*]}" >"$ROOT/etc/kc/kc-worker.env"
   if [ ! -e "$ROOT/lib/systemd/system/containerd.service" ] && [ ! -e "$ROOT/etc/systemd/system/containerd.service" ]; then
     printf '[Unit]\nDescription=containerd stand-in (the test bed has none)\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' \
       >"$ROOT/etc/systemd/system/containerd.service"
