@@ -32,6 +32,9 @@ ip link set "v$B" netns "$B"
 ip -n "$A" addr add 10.99.0.1/24 dev "v$A"
 ip -n "$B" addr add 10.99.0.2/24 dev "v$B"
 for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
+# The worker's own IMDS stand-in, on its namespace's loopback (it outlives the reboot there).
+start_worker_imds ip netns exec "$B"
+preset_netns_sysctls "$B"
 ip -n "$A" link set "v$A" up
 ip -n "$B" link set "v$B" up
 
@@ -89,8 +92,8 @@ cat >/etc/kc/join.json <<'JSON'
  "caCertHashes": ["$HASH"], "kubernetesVersion": "1.36.3", "clusterName": "kc-test",
  "podSubnet": "10.244.0.0/16"}
 JSON
-echo "KC_WORKER_ARGS=--catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080" >/etc/kc/kc-worker.env
-exec /opt/bin/kc-worker join --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080
+echo "KC_WORKER_ARGS=--catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 --metadata-endpoint $IMDS_URL" >/etc/kc/kc-worker.env
+exec /opt/bin/kc-worker join --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 --metadata-endpoint $IMDS_URL
 EOF
 fi
 bash -n "$USER_DATA" || fail "the user data is not valid bash"
@@ -102,13 +105,15 @@ on_exit "rm -rf '$DISK'"
 testbed_start "$B" --persistent "$DISK/rootfs" --netns "/run/netns/$B"
 mkdir -p "$ROOT/opt/bin"
 install -D -m 0644 "$SCRATCH/m/catalog.json" "$ROOT/etc/kc/catalog.json"
-printf '[Unit]\nDescription=containerd stand-in\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' \
-  >"$ROOT/etc/systemd/system/containerd.service"
-inside "$B" systemctl daemon-reload
+[ -e "$ROOT/lib/systemd/system/containerd.service" ] ||
+  fail "the test bed rootfs has no containerd (tests/testbed/systemd-testbed.sh installs it)"
 install -m 0700 "$USER_DATA" "$ROOT/var/lib/user-data"
 out=$(wexec "$B" -- /var/lib/user-data 2>&1) || fail "the user data failed: $out"
 echo "$out" | tail -n 2
 grep -q ' joined, API server 10.99.0.1:6443' <<<"$out" || fail "the worker did not join: $out"
+grep -q 'ip-10-0-0-10.ec2.internal joined' <<<"$out" || fail "the node name is not its IMDS's: $out"
+grep -q 'aws:///us-east-1a/i-0123456789abcdef0' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "no providerID in kubeadm-join.yaml"
+[ "$(prop "$B" containerd.service ActiveState)" = active ] || fail "preflight did not start containerd"
 [ "$(stat -c %a "$ROOT/etc/kc/join.json")" = 600 ] || fail "join.json is not 0600"
 [ "$(sha256sum <"$ROOT/opt/bin/kc-worker" | cut -d' ' -f1)" = "$WORKER_SHA" ] || fail "kc-worker differs from the leader's"
 [ "$(kubeadm_joins)" = 1 ] || fail "expected one kubeadm join"
@@ -126,7 +131,8 @@ echo "--- the leader unreachable for a while (veth down), then back"
 inside "$B" /opt/bin/kubeadm reset --force >/dev/null
 ip -n "$A" link set "v$A" down
 (sleep 4; ip -n "$A" link set "v$A" up) &
-out=$(wexec "$B" -- /opt/bin/kc-worker join --join-timeout 60s --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 2>&1) ||
+out=$(wexec "$B" -- /opt/bin/kc-worker join --join-timeout 60s --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 \
+  --metadata-endpoint "$IMDS_URL" 2>&1) ||
   fail "join after the link came back failed: $out"
 grep -q 'attempt 1: ' <<<"$out" || fail "no retry logged while the leader was unreachable: $out"
 grep -q ' joined, API server 10.99.0.1:6443' <<<"$out" || fail "not joined: $out"
