@@ -53,6 +53,12 @@ grep -q "kc-worker join: preflight: " <<<"$err" ||
 [ -z "$(find "$scratch/root" -type f ! -path '*/run/kc.lock' 2>/dev/null)" ] ||
   fail "the failed join left files: $(find "$scratch/root" -type f)"
 rm -rf "$scratch/root"
+# kc-worker join takes the leader's preflight names; one only a leader has is a usage error.
+rc=0
+err=$("$KC_WORKER" "${join[@]}" --dry-run --ignore-preflight-errors Swap,Port-6443 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] || fail "join --ignore-preflight-errors Port-6443: exit $rc, expected 2"
+grep -q -- "--ignore-preflight-errors: Port-6443: no preflight check has that name" <<<"$err" ||
+  fail "join --ignore-preflight-errors: the error does not name the check: $err"
 
 # --config supplies options; flags override it; bad values name the option.
 cat >"$scratch/leader.json" <<JSON
