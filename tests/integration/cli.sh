@@ -53,6 +53,11 @@ grep -q "kc-worker join: preflight: " <<<"$err" ||
 [ -z "$(find "$scratch/root" -type f ! -path '*/run/kc.lock' 2>/dev/null)" ] ||
   fail "the failed join left files: $(find "$scratch/root" -type f)"
 rm -rf "$scratch/root"
+# kc-worker config kubeadm: the identity flags, when they give all of it, name the node (IMDS not asked).
+out=$("$KC_WORKER" "config" "kubeadm" "${join[@]:3}")
+grep -q 'name: ip-10-0-0-20.ec2.internal' <<<"$out" || fail "config kubeadm: no node name from --node-name: $out"
+grep -q 'aws:///us-east-1a/i-0123456789abcdef1' <<<"$out" || fail "config kubeadm: no providerID: $out"
+grep -q 'abcdef.0123456789abcdef' <<<"$out" && fail "config kubeadm printed the token"
 # kc-worker join takes the leader's preflight names; one only a leader has is a usage error.
 rc=0
 err=$("$KC_WORKER" "${join[@]}" --dry-run --ignore-preflight-errors Swap,Port-6443 2>&1 >/dev/null) || rc=$?
