@@ -11,6 +11,7 @@
 #include "common/cli/asset_flags.h"
 #include "common/cli/path_flags.h"
 #include "common/cli/plan_command.h"
+#include "common/cli/storage_flags.h"
 #include "common/cli/usage.h"
 #include "common/core/exit_codes.h"
 #include "common/core/log.h"
@@ -45,6 +46,7 @@ void add_join_flags(CLI::App* command, JoinOptions& o) {
                    "kc-worker.service then tries again)")
       ->capture_default_str()
       ->type_name("DURATION");
+  cli::add_storage_flags(command, o.storage, true);
   // --kubernetes-version given (on the command line or in --config) wins over the join file's.
   command->callback([command, &o] {
     o.kubernetes_version_given = command->get_option("--kubernetes-version")->count() > 0;
