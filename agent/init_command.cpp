@@ -5,6 +5,7 @@
 #include "common/cli/asset_flags.h"
 #include "common/cli/identity_flags.h"
 #include "common/cli/plan_command.h"
+#include "common/cli/storage_flags.h"
 #include "common/cli/usage.h"
 
 namespace kc::leader {
@@ -40,6 +41,7 @@ void add_init_flags(CLI::App* command, InitOptions& o) {
   cli::add_identity_flags(command, o.identity);
   cli::add_preflight_flags(command, o.ignore_preflight_errors);
   add_worker_join_flags(command, o.join);
+  cli::add_storage_flags(command, o.storage, true);
 }
 
 CLI::App* add_init_command(CLI::App& app, InitOptions& o) {

@@ -9,6 +9,8 @@ Plan make_init_plan(const LeaderConfig& config) {
   const Identity identity = std::make_shared<aws::ResolvedIdentity>();
   // Identity first: it changes nothing, and preflight checks the subnets against the VPC.
   plan.push_back(identity_phase(config, identity));
+  // Before preflight, which starts containerd: its data must be on the instance store first.
+  if (config.storage.enabled) plan.push_back(storage_phase(config));
   plan.push_back(preflight_phase(config, identity));
   plan.push_back(assets_phase(config));
   plan.push_back(units_phase(config));

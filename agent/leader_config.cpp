@@ -93,6 +93,7 @@ Result<LeaderConfig> resolve_leader_config(const InitOptions& o) {
   }
   auto join = resolve_worker_join_options(o.join);
   if (!join) return std::move(join).error();
+  KC_TRY(storage::check_storage_options(o.storage));
   LeaderConfig c;
   c.assets = o.assets;
   c.identity = o.identity;
@@ -107,6 +108,7 @@ Result<LeaderConfig> resolve_leader_config(const InitOptions& o) {
   c.pod_subnet = o.pod_subnet;
   c.service_subnet = o.service_subnet;
   c.join = std::move(*join);
+  c.storage = o.storage;
   const std::string unknown =
       node::unknown_preflight_name(c.ignore_preflight_errors, leader_preflight_options(c));
   if (!unknown.empty()) {

@@ -11,6 +11,7 @@
 #include "common/aws/identity.h"
 #include "common/core/error.h"
 #include "common/node/preflight_checks.h"
+#include "common/storage/storage_options.h"
 
 namespace kc::leader {
 
@@ -27,6 +28,8 @@ struct InitOptions {
   std::vector<std::string> apiserver_cert_extra_sans;
   std::string kubeconfig_user;  // empty: $SUDO_USER, else core
   int kubeadm_timeout_seconds = 900;
+  // --ephemeral-storage (off on a leader), --ephemeral-fs, --ephemeral-device
+  storage::StorageOptions storage{false, "ext4", {}, "/opt/bin/kc-leader"};
 };
 
 struct LeaderConfig {
@@ -43,6 +46,7 @@ struct LeaderConfig {
   std::vector<std::string> apiserver_cert_extra_sans;
   std::string kubeconfig_user;  // empty: $SUDO_USER (when not root), else core
   std::chrono::seconds kubeadm_timeout{900};
+  storage::StorageOptions storage;
 };
 
 // The preflight checks of a leader: its ports, its subnets, the checks to ignore.

@@ -9,6 +9,7 @@
 #include "agent/join_commands.h"
 #include "common/cli/cli.h"
 #include "common/cli/fetch_command.h"
+#include "common/cli/storage_command.h"
 
 int main(int argc, char** argv) {
   using namespace kc;
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
   leader::JoinCommands join;
   leader::add_join_commands(*app, join);
 
+  storage::StorageOptions storage;
+  CLI::App* storage_cmd = cli::add_storage_command(*app, storage);
+
   aws_template::Options aws_template_options;
   aws_template::Commands aws_template_cmds =
       aws_template::add_aws_template_command(*app, aws_template_options);
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
            [&] { return aws_template::run_cluster_command(aws_template_options, global); }},
           {aws_template_cmds.workers,
            [&] { return aws_template::run_workers_command(aws_template_options, global); }},
+          {storage_cmd, [&] { return cli::run_storage_command("kc-leader", storage, global); }},
       },
       argc, argv);
 }

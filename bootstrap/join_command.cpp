@@ -12,6 +12,7 @@
 #include "common/cli/identity_flags.h"
 #include "common/cli/path_flags.h"
 #include "common/cli/plan_command.h"
+#include "common/cli/storage_flags.h"
 #include "common/cli/usage.h"
 #include "common/core/exit_codes.h"
 #include "common/core/log.h"
@@ -48,6 +49,7 @@ void add_join_flags(CLI::App* command, JoinOptions& o) {
       ->type_name("DURATION");
   cli::add_identity_flags(command, o.identity);
   cli::add_preflight_flags(command, o.ignore_preflight_errors);
+  cli::add_storage_flags(command, o.storage, true);
   // --kubernetes-version given (on the command line or in --config) wins over the join file's.
   command->callback([command, &o] {
     o.kubernetes_version_given = command->get_option("--kubernetes-version")->count() > 0;

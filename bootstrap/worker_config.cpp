@@ -116,6 +116,7 @@ Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {
   }
   auto timeout = parse_duration(o.join_timeout, "--join-timeout");
   if (!timeout) return std::move(timeout).error();
+  KC_TRY(storage::check_storage_options(o.storage));
 
   WorkerConfig c;
   c.assets = o.assets;
@@ -128,6 +129,7 @@ Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {
   if (!o.token_file.empty()) KC_TRY(read_token_file(o.token_file, c.join));
   c.identity = o.identity;
   c.ignore_preflight_errors = o.ignore_preflight_errors;
+  c.storage = o.storage;
   node::PreflightOptions preflight;
   preflight.ports = node::worker_ports();
   if (auto unknown = node::unknown_preflight_name(c.ignore_preflight_errors, preflight);

@@ -16,6 +16,7 @@
 #include "common/core/error.h"
 #include "common/core/host.h"
 #include "common/core/secret.h"
+#include "common/storage/storage_options.h"
 
 namespace kc::worker {
 
@@ -36,6 +37,7 @@ struct JoinOptions {
   std::string join_timeout = "15m";  // how long to wait for an unreachable API server
   aws::IdentityFlags identity;       // --node-name ... --metadata-endpoint
   std::vector<std::string> ignore_preflight_errors;
+  storage::StorageOptions storage;  // --ephemeral-storage, --ephemeral-fs, --ephemeral-device
 };
 
 // What the worker joins with, from the flags or from the join file.
@@ -58,6 +60,7 @@ struct WorkerConfig {
 
   aws::IdentityFlags identity;
   std::vector<std::string> ignore_preflight_errors;
+  storage::StorageOptions storage;
 
   bool has_join_data() const { return !join.api_server.empty(); }
 };

@@ -114,9 +114,11 @@ Commands add_aws_template_command(CLI::App& app, Options& o) {
       ->delimiter(',')
       ->type_name("SUBNET,...");
   c.workers->add_option("--image-id", o.workers.image_id, "Worker AMI (default: the leader's)");
-  c.workers->add_option("--ephemeral-storage", o.workers.ephemeral_storage,
-                        "What cluster-autoscaler assumes a new worker offers pods, e.g. 100Gi "
-                        "(default: derived from --root-volume-gib)");
+  c.workers->add_option(
+      "--ephemeral-storage", o.workers.ephemeral_storage,
+      "What cluster-autoscaler assumes a new worker offers pods, e.g. 100Gi "
+      "(default: from the instance store of --instance-type if it has one, else from "
+      "--root-volume-gib)");
   c.workers
       ->add_option("--worker-imds-hop-limit", o.workers.imds_hop_limit,
                    "IMDSv2 response hop limit of the workers. 1 keeps pods without host "

@@ -1,9 +1,12 @@
 #include "agent/aws_template/instance_types.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <regex>
 #include <string_view>
+
+#include "common/storage/instance_store_sizes.h"
 
 namespace kc::aws_template {
 namespace {
@@ -31,6 +34,9 @@ bool contains(const std::string_view (&families)[N], std::string_view family) {
 // the pods keeps cluster-autoscaler from scaling up for a pod that will not fit.
 constexpr int kFlatcarNonRootGib = 3;
 constexpr int kEvictionPercent = 10;
+// On the instance store (mkfs -m 0): ext4's inode tables at mkfs's default ratio take about
+// 1.6% of the disk, xfs's metadata less.
+constexpr std::uint64_t kFilesystemOverheadPercent = 2;
 
 }  // namespace
 
@@ -55,9 +61,15 @@ Result<InstanceTypeInfo> known_instance_type(const std::string& type, const std:
                "use FAMILY.SIZE of a current family, e.g. m7i.large (amd64) or m7g.large (arm64)"};
 }
 
-std::string ephemeral_storage_quantity(int root_volume_gib, const std::string& /*instance_type*/,
+std::string ephemeral_storage_quantity(int root_volume_gib, const std::string& instance_type,
                                        const std::string& override_quantity) {
   if (!override_quantity.empty()) return override_quantity;
+  if (auto store = storage::instance_store_for(instance_type)) {
+    const std::uint64_t filesystem = store->total_gb() * (100 - kFilesystemOverheadPercent) / 100;
+    const std::uint64_t for_pods =
+        std::max<std::uint64_t>(filesystem * (100 - kEvictionPercent) / 100, 1);
+    return std::to_string(for_pods) + "G";
+  }
   const int filesystem = std::max(root_volume_gib - kFlatcarNonRootGib, 1);
   const int for_pods = std::max(filesystem * (100 - kEvictionPercent) / 100, 1);
   return std::to_string(for_pods) + "Gi";

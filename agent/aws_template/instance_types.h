@@ -21,9 +21,10 @@ std::optional<InstanceTypeInfo> instance_type_info(const std::string& type);
 Result<InstanceTypeInfo> known_instance_type(const std::string& type, const std::string& flag);
 
 // The value of the k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage tag: the
-// override (--ephemeral-storage) when given, else what the kubelet of a worker with this root
-// volume offers pods. The instance type is passed so that instance-store sizes can be used here
-// once kc mounts instance storage for pods.
+// override (--ephemeral-storage) when given; else, for a type with instance-store disks in
+// common/storage's table (kc-worker join puts pods' data there by default), what the kubelet
+// offers pods on them ("264G" for m5d.2xlarge, in GB as AWS sizes the disks); else what it
+// offers on a root volume of this size ("26Gi" for 32 GiB).
 std::string ephemeral_storage_quantity(int root_volume_gib, const std::string& instance_type,
                                        const std::string& override_quantity);
 

@@ -15,6 +15,7 @@ using Identity = std::shared_ptr<aws::ResolvedIdentity>;
 
 Phase identity_phase(const LeaderConfig& config, const Identity& identity);
 Phase preflight_phase(const LeaderConfig& config, const Identity& identity);
+Phase storage_phase(const LeaderConfig& config);  // --ephemeral-storage on; else empty
 Phase assets_phase(const LeaderConfig& config);
 Phase units_phase(const LeaderConfig& config);
 Phase kubeadm_phase(const LeaderConfig& config, const Identity& identity);

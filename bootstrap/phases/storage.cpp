@@ -9,10 +9,8 @@ Phase storage_phase(const storage::StorageOptions& options) {
   return phase;
 }
 
-// Join uses the instance store whenever there is one (--ephemeral-fs ext4), until the join
-// options carry the storage flags.
-Phase storage_phase(const WorkerConfig&) {
-  return storage_phase(storage::StorageOptions{});
+Phase storage_phase(const WorkerConfig& config) {
+  return storage_phase(config.storage);
 }
 
 }  // namespace kc::worker

@@ -8,7 +8,7 @@ void add_storage_flags(CLI::App* command, storage::StorageOptions& o, bool with_
         ->add_option("--ephemeral-storage", o.enabled,
                      "Put containerd's and kubelet's data on the instance-store disks, if any")
         ->type_name("on|off")
-        ->capture_default_str();
+        ->default_str(o.enabled ? "on" : "off");
   }
   command
       ->add_option("--ephemeral-fs", o.filesystem,

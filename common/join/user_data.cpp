@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/kube/kubeconfig.h"
+#include "common/storage/storage_units.h"
 #include "common/systemd/units.h"
 
 namespace kc::join {
@@ -61,7 +62,12 @@ std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
       {"systemd",
        {{"units",
          json::array(
-             {{{"name", kKcWorkerUnit}, {"enabled", true}, {"contents", std::string(*unit)}}})}}},
+             {{{"name", kKcWorkerUnit}, {"enabled", true}, {"contents", std::string(*unit)}},
+              // Runs before containerd first starts, so its data are on the instance store
+              // from the start (kc-worker.service needs containerd running).
+              {{"name", "kc-storage.service"},
+               {"enabled", true},
+               {"contents", storage::storage_service_unit({"ext4", {}})}}})}}},
   };
   return config.dump() + "\n";
 }
@@ -91,6 +97,11 @@ cat >"$root/etc/kc/.join.json.tmp" <<'KC_JOIN_FILE'
 chmod 0600 "$root/etc/kc/.join.json.tmp"
 mv -f "$root/etc/kc/.join.json.tmp" "$root/etc/kc/join.json"
 [ -z "$root" ] || exit 0
+# containerd's and kubelet's data go on the instance store before containerd writes any.
+containerd=$(systemctl is-active containerd.service || true)
+[ "$containerd" != active ] || systemctl stop containerd.service
+/opt/bin/kc-worker storage || echo "kc: kc-worker storage failed; kc-worker join tries again" >&2
+[ "$containerd" != active ] || systemctl start containerd.service
 exec /opt/bin/kc-worker join
 )",
                      fmt::arg("url", kc_worker.url), fmt::arg("sha256", kc_worker.sha256),

@@ -1,9 +1,11 @@
 // The worker user data kc-leader prints for the launch template, built as data in two formats:
 //   - Ignition 3.5 JSON (Flatcar's first-boot config): /opt/bin/kc-worker fetched from a URL
 //     with its SHA-256 pinned (verification.hash), /etc/kc/join.json (0600) inline, and
-//     kc-worker.service enabled, so the node joins at first boot and at every boot after;
+//     kc-worker.service enabled, so the node joins at first boot and at every boot after, and
+//     kc-storage.service enabled, so the instance store is ready before containerd first starts;
 //   - a #!/bin/bash script (run by coreos-cloudinit): fetch kc-worker with retries, check its
-//     SHA-256, install it, write the join file 0600, run kc-worker join.
+//     SHA-256, install it, write the join file 0600, run kc-worker storage (containerd stopped
+//     meanwhile), then kc-worker join.
 // Both hold the bootstrap token: they are secrets (written 0600, never logged).
 #pragma once
 

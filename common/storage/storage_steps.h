@@ -12,18 +12,10 @@
 #include "common/aws/identity.h"
 #include "common/core/plan.h"
 #include "common/storage/block_devices.h"
+#include "common/storage/storage_options.h"
 #include "common/systemd/units_step.h"
 
 namespace kc::storage {
-
-struct StorageOptions {
-  bool enabled = true;               // --ephemeral-storage
-  std::string filesystem = "ext4";   // --ephemeral-fs: ext4 or xfs
-  std::vector<std::string> devices;  // --ephemeral-device: use these instead of discovering
-};
-
-// A usage error naming the flag, or nothing.
-Status check_storage_options(const StorageOptions& options);
 
 // The seams the steps use; each defaults to the real one.
 struct StorageSeams {

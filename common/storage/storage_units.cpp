@@ -95,9 +95,15 @@ std::vector<UnitSpec> bind_mount_units(const BootCommand& boot) {
         fmt::arg("source", m.source), fmt::arg("wanted", kTarget));
     specs.push_back(UnitSpec{name, {{name, unit}}, true});
   }
-  std::string exec = "/opt/bin/kc-worker storage --ephemeral-fs " + boot.filesystem;
+  specs.push_back(
+      UnitSpec{"kc-storage.service", {{"kc-storage.service", storage_service_unit(boot)}}, false});
+  return specs;
+}
+
+std::string storage_service_unit(const BootCommand& boot) {
+  std::string exec = boot.program + " storage --ephemeral-fs " + boot.filesystem;
   for (const std::string& d : boot.devices) exec += " --ephemeral-device " + d;
-  const std::string service = fmt::format(
+  return fmt::format(
       "# Written by kc (kc-worker storage).\n"
       "[Unit]\n"
       "Description=kc: instance-store disks (RAID0, filesystem) and their mounts\n"
@@ -111,8 +117,6 @@ std::vector<UnitSpec> bind_mount_units(const BootCommand& boot) {
       "[Install]\n"
       "WantedBy=multi-user.target\n",
       fmt::arg("exec", exec));
-  specs.push_back(UnitSpec{"kc-storage.service", {{"kc-storage.service", service}}, false});
-  return specs;
 }
 
 }  // namespace kc::storage

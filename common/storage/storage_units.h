@@ -23,8 +23,9 @@ const std::vector<BindMount>& bind_mounts();
 
 // What kc-storage.service runs at boot: the same flags as this run.
 struct BootCommand {
-  std::string filesystem;            // --ephemeral-fs
-  std::vector<std::string> devices;  // --ephemeral-device
+  std::string filesystem;                      // --ephemeral-fs
+  std::vector<std::string> devices;            // --ephemeral-device
+  std::string program = "/opt/bin/kc-worker";  // kc-leader on a leader
 };
 
 // systemd-escape --path: "/var/lib/containerd" -> "var-lib-containerd".
@@ -36,5 +37,9 @@ std::string mount_unit_name(const std::string& path);
 UnitSpec filesystem_mount_unit();
 // One bind mount unit per bind_mounts(), then kc-storage.service (enabled, not started).
 std::vector<UnitSpec> bind_mount_units(const BootCommand& boot);
+// kc-storage.service alone: ordered before containerd.service, kubelet.service and
+// kc-worker.service. The worker user data enables it too, so that at first boot the disks are
+// ready before containerd first starts (kc-worker.service needs containerd running).
+std::string storage_service_unit(const BootCommand& boot);
 
 }  // namespace kc::storage

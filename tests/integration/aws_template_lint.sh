@@ -42,7 +42,17 @@ leader workers --root "$SCRATCH/root" --cluster-name toil-prod --user-data-forma
   --ephemeral-storage 100Gi -o "$T/workers-shell-arm64.yaml" 2>/dev/null
 leader workers --user-data-file "$SCRATCH/root/etc/kc/user-data.ign" --image-id "$AMI" \
   --subnets "$SUBNET" --max-nodes 1 --instance-type t3.medium >"$T/workers-file.yaml" 2>/dev/null
+leader workers --root "$SCRATCH/root" --image-id "$AMI" --subnets "$SUBNET" \
+  --instance-type i3.8xlarge -o "$T/workers-instance-store.yaml" 2>/dev/null
+leader workers --root "$SCRATCH/root" --image-id "$AMI" --subnets "$SUBNET" \
+  --instance-type m5d.2xlarge --ephemeral-storage 50Gi -o "$T/workers-instance-store-flag.yaml" \
+  2>/dev/null
 
+# i3.8xlarge: four 1900 GB instance-store disks (common/storage's table) -> 6703G for pods.
+grep -q 'Value: 6703G' "$T/workers-instance-store.yaml" || fail "i3.8xlarge: not the instance store"
+grep -q 'Value: 50Gi' "$T/workers-instance-store-flag.yaml" ||
+  fail "--ephemeral-storage does not override the instance store"
+grep -q 'Value: 26Gi' "$T/workers-default.yaml" || fail "m7i.large: not from the root volume"
 grep -q 'HttpPutResponseHopLimit: 2' "$T/workers-shell-arm64.yaml" || fail "hop limit 2 not set"
 grep -q 'Value: 100Gi' "$T/workers-shell-arm64.yaml" || fail "--ephemeral-storage not used"
 grep -q 'MaxSize: "1000"' "$T/workers-shell-arm64.yaml" || fail "--max-nodes not used"

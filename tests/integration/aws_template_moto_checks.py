@@ -298,6 +298,17 @@ if instances:
 cf.delete_stack(StackName=f"{CLUSTER}-workers")
 check(asg.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{CLUSTER}-workers"])["AutoScalingGroups"] == [],
       "deleting the workers stack removes the group")
+
+# A type with instance-store disks: the autoscaler's ephemeral-storage tag comes from kc's table
+# of instance-store sizes (m5d.2xlarge: one 300 GB disk -> 264G for pods), not the root volume.
+nvme = run_kc("workers", "--cluster-name", CLUSTER, "--root", root, "--instance-type", "m5d.2xlarge",
+              "--image-id", image, "--subnets", subnet)
+create_stack(cf, f"{CLUSTER}-workers", nvme.stdout)
+group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{CLUSTER}-workers"])["AutoScalingGroups"][0]
+tags = {t["Key"]: (t["Value"], t["PropagateAtLaunch"]) for t in group["Tags"]}
+check(tags.get("k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage") == ("264G", False),
+      f"m5d.2xlarge group: ephemeral-storage from the instance store: {tags}")
+cf.delete_stack(StackName=f"{CLUSTER}-workers")
 cf.delete_stack(StackName=CLUSTER)
 check(not [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(CLUSTER + "-")],
       "deleting the cluster stack removes the roles")

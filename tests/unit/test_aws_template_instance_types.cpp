@@ -40,7 +40,19 @@ TEST_CASE("ephemeral storage: derived from the root volume, below what the disk 
   CHECK(ephemeral_storage_quantity(16384, "m7i.large", "") == "14742Gi");
 }
 
+TEST_CASE("ephemeral storage: from the instance store of types in common/storage's table") {
+  // m5d.2xlarge: one 300 GB disk; 98% after the filesystem's metadata, 90% of that for pods.
+  CHECK(ephemeral_storage_quantity(32, "m5d.2xlarge", "") == "264G");
+  // i3.8xlarge: four 1900 GB disks in one RAID0, whatever the root volume.
+  CHECK(ephemeral_storage_quantity(100, "i3.8xlarge", "") == "6703G");
+  CHECK(ephemeral_storage_quantity(32, "i3.8xlarge", "") == "6703G");
+  // A type without instance store (or one the table lacks) falls back to the root volume.
+  CHECK(ephemeral_storage_quantity(32, "m5.2xlarge", "") == "26Gi");
+  CHECK(ephemeral_storage_quantity(32, "i7i.large", "") == "26Gi");
+}
+
 TEST_CASE("ephemeral storage: --ephemeral-storage wins") {
+  CHECK(ephemeral_storage_quantity(32, "m5d.2xlarge", "50Gi") == "50Gi");
   CHECK(ephemeral_storage_quantity(32, "i4i.xlarge", "937G") == "937G");
 }
 

@@ -30,6 +30,27 @@ std::string error_for(void (*change)(kc::leader::InitOptions&)) {
 
 }  // namespace
 
+TEST_CASE("init plan: --ephemeral-storage on puts the storage phase before preflight") {
+  // The preflight phase starts containerd; its data must be on the instance store by then.
+  kc::leader::InitOptions options;
+  options.storage.enabled = true;
+  options.storage.filesystem = "xfs";
+  kc::Plan plan = kc::leader::make_init_plan(resolved(options));
+  REQUIRE(plan.size() == 11);
+  CHECK(plan[0].name == "identity");
+  CHECK(plan[1].name == "storage");
+  CHECK(plan[2].name == "preflight");
+  const std::vector<std::string> steps = steps_of(plan[1]);
+  REQUIRE(steps.size() == 4);
+  CHECK(steps[0] == "instance-store disks: xfs at /var/mnt/ephemeral");
+  CHECK(resolved(options).storage.program == "/opt/bin/kc-leader");
+  CHECK(resolved().storage.enabled == false);  // off on a leader unless asked for
+}
+
+TEST_CASE("init plan: a bad --ephemeral-fs names the flag") {
+  CHECK(error_for([](auto& o) { o.storage.filesystem = "btrfs"; }).rfind("--ephemeral-fs", 0) == 0);
+}
+
 TEST_CASE("init plan: ten phases in order") {
   kc::Plan plan = kc::leader::make_init_plan(resolved());
   std::vector<std::string> names;

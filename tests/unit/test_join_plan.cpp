@@ -149,3 +149,29 @@ TEST_CASE("join configuration: bad values name their flag, never the token") {
   ipv6.api_server = "[fd00::10]:6443";
   CHECK(kc::worker::resolve_worker_config(ipv6).ok());
 }
+
+TEST_CASE("join plan: the storage flags reach the storage phase; bad ones name their flag") {
+  kc::worker::JoinOptions off = with_join_data();
+  off.storage.enabled = false;
+  auto config = kc::worker::resolve_worker_config(off);
+  REQUIRE_MESSAGE(config.ok(), config.error().message());
+  CHECK_FALSE(config->storage.enabled);
+  kc::Plan plan = kc::worker::make_join_plan(*config);
+  REQUIRE(plan.size() == 5);
+  CHECK(plan[2].name == "storage");
+  CHECK(plan[2].steps.empty());  // --ephemeral-storage off: the phase does nothing
+
+  kc::worker::JoinOptions xfs = with_join_data();
+  xfs.storage.filesystem = "xfs";
+  auto on = kc::worker::resolve_worker_config(xfs);
+  REQUIRE_MESSAGE(on.ok(), on.error().message());
+  CHECK(on->storage.program == "/opt/bin/kc-worker");
+  kc::Plan with_storage = kc::worker::make_join_plan(*on);
+  REQUIRE_FALSE(with_storage[2].steps.empty());
+  CHECK(with_storage[2].steps[0]->describe() == "instance-store disks: xfs at /var/mnt/ephemeral");
+
+  CHECK(error_for([](auto& o) { o.storage.filesystem = "zfs"; }).rfind("--ephemeral-fs", 0) == 0);
+  CHECK(error_for([](auto& o) {
+          o.storage.devices = {"nvme1n1"};
+        }).rfind("--ephemeral-device", 0) == 0);
+}

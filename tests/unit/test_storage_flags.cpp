@@ -53,3 +53,19 @@ TEST_CASE("bad storage flag values are usage errors naming the flag") {
   TestApp s(false);
   CHECK_THROWS(s.parse({"storage", "--ephemeral-storage", "off"}));  // only where it is a switch
 }
+
+TEST_CASE("storage flags: the help shows the switch's default as on or off") {
+  TestApp worker(true);
+  CHECK(
+      worker.app->get_subcommand("storage")->get_option("--ephemeral-storage")->get_default_str() ==
+      "on");
+  kc::cli::GlobalOptions global;
+  auto app = kc::cli::make_app("kc-test", "test", global);
+  kc::storage::StorageOptions leader{false, "ext4", {}, "/opt/bin/kc-leader"};
+  CLI::App* init = kc::cli::add_command(*app, "init", "init");
+  kc::cli::add_storage_flags(init, leader, true);
+  CHECK(init->get_option("--ephemeral-storage")->get_default_str() == "off");
+  std::vector<std::string> args{"on", "--ephemeral-storage", "init"};  // reversed
+  app->parse(args);
+  CHECK(leader.enabled);
+}

@@ -64,3 +64,10 @@ TEST_CASE("bind mounts of containerd's, kubelet's and the pod logs' directories"
                  "/dev/nvme1n1 --ephemeral-device /dev/nvme2n1"));
   CHECK(has_line(s, "WantedBy=multi-user.target"));
 }
+
+TEST_CASE("kc-storage.service of a leader runs kc-leader storage") {
+  const auto specs = bind_mount_units(BootCommand{"ext4", {}, "/opt/bin/kc-leader"});
+  REQUIRE(specs.size() == 4);
+  CHECK(specs[3].files[0].content.find(
+            "\nExecStart=/opt/bin/kc-leader storage --ephemeral-fs ext4\n") != std::string::npos);
+}

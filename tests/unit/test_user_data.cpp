@@ -61,11 +61,20 @@ TEST_CASE("the Ignition user data pins kc-worker, holds the join file 0600 and e
   REQUIRE(parsed.ok());
   CHECK(parsed->token.reveal() == kToken);
 
-  REQUIRE(config["systemd"]["units"].size() == 1);
+  // kc-worker.service, and kc-storage.service: it runs before containerd first starts.
+  REQUIRE(config["systemd"]["units"].size() == 2);
   const json unit = config["systemd"]["units"][0];
   CHECK(unit["name"] == "kc-worker.service");
   CHECK(unit["enabled"] == true);
   CHECK(unit["contents"] == std::string(*embedded_unit("kc-worker.service")));
+  const json storage = config["systemd"]["units"][1];
+  CHECK(storage["name"] == "kc-storage.service");
+  CHECK(storage["enabled"] == true);
+  const std::string contents = storage["contents"];
+  CHECK(contents.find("\nBefore=containerd.service kubelet.service kc-worker.service\n") !=
+        std::string::npos);
+  CHECK(contents.find("\nExecStart=/opt/bin/kc-worker storage --ephemeral-fs ext4\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the shell user data fetches, verifies and installs kc-worker, then the join file") {
@@ -79,6 +88,13 @@ TEST_CASE("the shell user data fetches, verifies and installs kc-worker, then th
   CHECK(script.find("--retry") != std::string::npos);
   CHECK(script.find("chmod 0600") != std::string::npos);
   CHECK(script.find(to_json(sample())) != std::string::npos);
+  // the instance store before containerd writes anything: stopped around kc-worker storage
+  const auto stop = script.find("systemctl stop containerd.service");
+  const auto storage = script.find("/opt/bin/kc-worker storage");
+  const auto start = script.find("systemctl start containerd.service");
+  CHECK(stop < storage);
+  CHECK(storage < start);
+  CHECK(start < script.find("exec /opt/bin/kc-worker join"));
   // join last, after everything is in place
   CHECK(script.rfind("exec /opt/bin/kc-worker join\n") == script.size() - 29);
   CHECK(script.size() < 2048);  // short enough to read in the EC2 console
