@@ -173,6 +173,16 @@ bash -n "$ROOT/etc/kc/user-data.sh" || fail "user-data.sh is not valid bash"
 has_line "$out" "^# ---- worker user data \(Ignition 3.5; also in /etc/kc/user-data.ign, mode 0600\) ----" "Ignition printed"
 has_line "$out" "^# ---- worker user data \(shell script; also in /etc/kc/user-data.sh, mode 0600\) ----" "shell printed"
 grep -qF "$(head -c 200 "$ROOT/etc/kc/user-data.sh")" <<<"$out" || fail "the printed shell user data is not the file's"
+# The bootstrap token is in the user data init prints at the end, and nowhere before it.
+token=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$ROOT/etc/kc/join.json")
+[[ $token =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "join.json holds no bootstrap token"
+grep -qF "$token" <<<"${out%%# ---- worker user data*}" && fail "the bootstrap token is in init's log"
+inside "$C" journalctl -b -o cat --no-pager | grep -qF "$token" && fail "the bootstrap token is in the journal"
+# kc-serve serves the kc-worker the user data pins.
+pinned=$(grep -o "^sha256='[0-9a-f]*'" "$ROOT/etc/kc/user-data.sh" | cut -d"'" -f2)
+served=$(nsenter -t "$LEADER" -n curl -sf http://127.0.0.1:6444/kc-worker/amd64 | sha256sum | cut -d' ' -f1)
+[ "$served" = "$pinned" ] || fail "kc-serve serves $served, the user data pins $pinned"
+[ "$served" = "$(sha256sum <"$KC_WORKER" | cut -d' ' -f1)" ] || fail "kc-serve does not serve --kc-worker"
 
 echo "--- again: nothing changed"
 ca=$(sha256sum <"$ROOT/etc/kubernetes/pki/ca.crt")
