@@ -9,8 +9,8 @@
 # (kc enables and starts it over D-Bus, then asks its CRI Version). No real control plane can run
 # here. Asserted:
 #   - preflight failures give their documented errors and change nothing: no IMDS, overlapping
-#     subnets, containerd that cannot start (br_netfilter is built into this machine's kernel, so
-#     "missing" cannot be shown here);
+#     subnets, br_netfilter missing (built into this machine's kernel: its sysctls are hidden),
+#     containerd that cannot start;
 #   - a real init prints every phase, writes the files with their modes, starts the units, applies
 #     the add-ons to the API server stand-in, writes both user data formats and prints them;
 #   - a second init changes nothing;
@@ -107,6 +107,17 @@ out=$(wexec "$C" -- "${INIT[@]}" "${IMDS_FLAG[@]}" --pod-subnet 10.0.128.0/17 2>
 expect_match "$out" "\[SubnetOverlap\] subnet 10.0.128.0/17 overlaps the VPC CIDR 10.0.0.0/16" "overlap error"
 expect_match "$out" "nothing was changed" "overlap error hint"
 nothing_changed "overlapping subnets"
+
+echo "--- br_netfilter missing: [KernelModule-br_netfilter], nothing changed"
+# It is built into this machine's kernel: hide what kc sees of it (its sysctls, in the container's
+# network namespace), as on a kernel without it.
+nsenter -t "$LEADER" -m -n mount -t tmpfs -o ro,size=4k tmpfs /proc/sys/net/bridge
+rc=0
+out=$(wexec "$C" -- "${INIT[@]}" "${IMDS_FLAG[@]}" 2>&1) || rc=$?
+nsenter -t "$LEADER" -m -n umount /proc/sys/net/bridge
+[ "$rc" != 0 ] || fail "init without br_netfilter succeeded: $out"
+expect_match "$out" "\[KernelModule-br_netfilter\] kernel module br_netfilter is neither loaded nor available to this kernel" "br_netfilter error"
+nothing_changed "br_netfilter missing"
 
 echo "--- containerd cannot start: its error, nothing else changed"
 mkdir -p "$ROOT/etc/systemd/system/containerd.service.d"
