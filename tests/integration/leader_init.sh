@@ -12,7 +12,8 @@
 #     subnets, br_netfilter missing (built into this machine's kernel: its sysctls are hidden),
 #     containerd that cannot start;
 #   - a real init prints every phase, writes the files with their modes, starts the units, applies
-#     the add-ons to the API server stand-in, writes both user data formats and prints them;
+#     the add-ons to the API server stand-in, writes both user data formats and prints them at
+#     the end (and "kc-leader user-data --format F" prints the one asked);
 #   - a second init changes nothing;
 #   - a half-finished earlier init (manifests there, API server down) is reported with
 #     "kubeadm reset" and not overwritten.
@@ -184,6 +185,11 @@ bash -n "$ROOT/etc/kc/user-data.sh" || fail "user-data.sh is not valid bash"
 has_line "$out" "^# ---- worker user data \(Ignition 3.5; also in /etc/kc/user-data.ign, mode 0600\) ----" "Ignition printed"
 has_line "$out" "^# ---- worker user data \(shell script; also in /etc/kc/user-data.sh, mode 0600\) ----" "shell printed"
 grep -qF "$(head -c 200 "$ROOT/etc/kc/user-data.sh")" <<<"$out" || fail "the printed shell user data is not the file's"
+for format in ignition shell; do
+  file=/etc/kc/user-data.$([ $format = ignition ] && echo ign || echo sh)
+  asked=$(wexec "$C" -- /opt/kc/kc-leader user-data --format $format) || fail "user-data --format $format failed"
+  [ "$asked" = "$(cat "$ROOT$file")" ] || fail "user-data --format $format does not print $file: $asked"
+done
 # The bootstrap token is in the user data init prints at the end, and nowhere before it.
 token=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$ROOT/etc/kc/join.json")
 [[ $token =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "join.json holds no bootstrap token"
