@@ -16,7 +16,8 @@ Plan make_init_plan(const LeaderConfig& config) {
   plan.push_back(units_phase(config));
   plan.push_back(kubeadm_phase(config, identity));
   plan.push_back(kubeconfig_phase(config));
-  for (auto* build : {addons_phase, cleanup_phase, join_data_phase, worker_user_data_phase}) {
+  plan.push_back(addons_phase(config, identity));
+  for (auto* build : {cleanup_phase, join_data_phase, worker_user_data_phase}) {
     plan.push_back(build(config));
   }
   return plan;

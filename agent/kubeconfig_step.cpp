@@ -70,7 +70,7 @@ Result<Findings> KubeconfigStep::check(const StepContext& context) {
         fmt::format("no user {} in /etc/passwd: no kubeconfig copied (pass "
                     "--kubeconfig-user USER; root can use {})",
                     name, kAdminConf));
-    return Findings{{}, "no kubeconfig user"};
+    return Findings{{}, fmt::format("no user {}, so no ~/.kube/config to keep", name)};
   }
   const std::string target = config_path(*user_);
   Findings findings{{}, target};

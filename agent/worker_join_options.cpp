@@ -37,9 +37,19 @@ Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& o
   if (resolved.kc_worker.empty()) {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    resolved.kc_worker = ec ? "kc-worker" : (self.parent_path() / "kc-worker").string();
+    resolved.kc_worker = ec ? "kc-worker" : default_kc_worker(self);
   }
   return resolved;
+}
+
+std::string default_kc_worker(const std::filesystem::path& self) {
+  const auto dir = self.parent_path();
+  const auto beside = dir / "kc-worker";
+  std::error_code ec;
+  if (std::filesystem::exists(beside, ec) || dir.filename() != "agent") return beside.string();
+  // meson's build directory: agent/kc-leader and bootstrap/kc-worker.
+  const auto built = dir.parent_path() / "bootstrap" / "kc-worker";
+  return std::filesystem::exists(built, ec) ? built.string() : beside.string();
 }
 
 }  // namespace kc::leader

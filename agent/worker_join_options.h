@@ -3,6 +3,7 @@
 // (--token-ttl).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "common/core/error.h"
@@ -23,5 +24,9 @@ void add_worker_join_flags(CLI::App* command, WorkerJoinOptions& options);
 
 // Validates the values (a usage error names the flag) and fills in the default kc-worker.
 Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& options);
+
+// The kc-worker beside kc-leader at SELF (as release.sh ships them), or, run from meson's build
+// directory (SELF is .../agent/kc-leader), the one built in .../bootstrap/.
+std::string default_kc_worker(const std::filesystem::path& self);
 
 }  // namespace kc::leader

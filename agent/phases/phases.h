@@ -20,7 +20,7 @@ Phase assets_phase(const LeaderConfig& config);
 Phase units_phase(const LeaderConfig& config);
 Phase kubeadm_phase(const LeaderConfig& config, const Identity& identity);
 Phase kubeconfig_phase(const LeaderConfig& config);
-Phase addons_phase(const LeaderConfig& config);
+Phase addons_phase(const LeaderConfig& config, const Identity& identity);
 Phase cleanup_phase(const LeaderConfig& config);
 Phase join_data_phase(const LeaderConfig& config);
 Phase worker_user_data_phase(const LeaderConfig& config);

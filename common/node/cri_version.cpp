@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "common/net/http.h"
@@ -150,6 +151,16 @@ Result<CriVersion> cri_version(const std::string& socket_path, std::chrono::mill
   std::unique_ptr<curl_slist, SlistDeleter> headers(list);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   const CURLcode code = curl_easy_perform(h);
+  if (code == CURLE_COULDNT_CONNECT) {
+    // libcurl's own text names the URL's "localhost port 80", not the socket it dialled.
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    return Error{what, where,
+                 "cannot connect to " + socket_path +
+                     (os_errno != 0 ? ": " + std::string(std::strerror(static_cast<int>(os_errno)))
+                                    : std::string()),
+                 "is containerd running? systemctl status containerd"};
+  }
   if (code != CURLE_OK) {
     return Error{what, where,
                  answer.too_large ? "answer larger than 64 KiB"

@@ -21,6 +21,7 @@ its protocol kc uses, as the real one does:
     configuration as SSA then does;
   - a no-op apply (the object would not change) writes nothing and keeps the resourceVersion, and
     an apply never touches .status (the status subresource is the controllers'), as SSA does;
+  - GET /readyz, /livez and /healthz ("ok", no credentials needed);
   - GET /api/v1/nodes/NAME; GET /api/v1/namespaces/NS/events?fieldSelector=involvedObject.name=X;
     CertificateSigningRequests (list, get, PUT .../approval setting status.conditions);
   - object status set through the control endpoint ("status", "object", or "auto-ready", which
@@ -500,6 +501,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path in ("/api", "/apis", "/version", "/api/v1"):
             return self.discovery(url.path)
+        if url.path in ("/readyz", "/livez", "/healthz"):
+            return self.health()
         if url.path == CLUSTER_INFO_PATH:
             return self.cluster_info()
         if object_key(url.path) is not None:
@@ -543,6 +546,16 @@ class ApiHandler(BaseHTTPRequestHandler):
         if watching:
             return self.watch(q)
         return self.list(q)
+
+    def health(self):
+        # As the real server: "ok" as text/plain, readable without credentials
+        # (system:public-info-viewer).
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def discovery(self, path):
         if path == "/version":

@@ -64,5 +64,7 @@ TEST_CASE("CRI Version on a socket where nothing listens names the socket") {
   auto v = kc::node::cri_version(socket, std::chrono::milliseconds(500));
   REQUIRE_FALSE(v.ok());
   CHECK(v.error().where == "unix://" + socket);
+  CHECK(v.error().why == "cannot connect to " + socket + ": No such file or directory");
+  CHECK(v.error().why.find("port 80") == std::string::npos);
   CHECK(v.error().hint.find("containerd") != std::string::npos);
 }

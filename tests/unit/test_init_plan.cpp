@@ -102,7 +102,10 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   CHECK(addons[5] == "add-on kc-cleanup-rbac, server-side applied");
   for (const auto& step : plan[6].steps) CHECK(step->implemented());
 
-  REQUIRE(plan[7].steps.size() == 3);  // credentials, RBAC manifest, unit (RBAC: addons phase)
+  // credentials, RBAC manifest, kc-leader itself where the units run it, unit (RBAC: addons)
+  const auto cleanup = steps_of(plan[7]);
+  REQUIRE(cleanup.size() == 4);
+  CHECK(cleanup[2] == "file /opt/bin/kc-leader (0755)");
   for (const auto& step : plan[7].steps) CHECK(step->implemented());
 
   const auto join_data = steps_of(plan[8]);

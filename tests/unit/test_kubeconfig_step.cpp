@@ -83,5 +83,5 @@ TEST_CASE("kubeconfig: a named user that does not exist is an error; default cor
   auto skipped = defaulted.check(context);
   REQUIRE(skipped.ok());
   CHECK(skipped->changes.empty());
-  CHECK(skipped->subject == "no kubeconfig user");
+  CHECK(skipped->subject == "no user core, so no ~/.kube/config to keep");
 }

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "scratch_dir.h"
+
 using namespace kc::leader;
 
 TEST_CASE("init's worker options: defaults, and bad values name their flag") {
@@ -35,4 +37,18 @@ TEST_CASE("init's worker options: defaults, and bad values name their flag") {
   auto url = resolve_worker_join_options(bad_url);
   REQUIRE_FALSE(url.ok());
   CHECK(url.error().what == "--worker-binary-url");
+}
+
+TEST_CASE("init's default kc-worker: beside kc-leader, or bootstrap/ of the build directory") {
+  ScratchDir dir;
+  dir.write("dist/kc-leader", "");
+  dir.write("dist/kc-worker", "");
+  CHECK(default_kc_worker(dir / "dist/kc-leader") == (dir / "dist/kc-worker").string());
+  // Not found anywhere: the path beside kc-leader, so the error names where it was looked for.
+  CHECK(default_kc_worker(dir / "build/agent/kc-leader") ==
+        (dir / "build/agent/kc-worker").string());
+  dir.write("build/agent/kc-leader", "");
+  dir.write("build/bootstrap/kc-worker", "");
+  CHECK(default_kc_worker(dir / "build/agent/kc-leader") ==
+        (dir / "build/bootstrap/kc-worker").string());
 }

@@ -15,14 +15,24 @@ It checks what kc must get right and the real kubeadm would reject or misapply:
 Then it does what kc relies on, with real OpenSSL: /etc/kubernetes/pki/ca.{crt,key} (0600 key),
 an admin.conf whose client certificate (CN kubernetes-admin, O system:masters) that CA signed,
 the four static-pod manifests, and (unless KC_KUBEADM_STANDIN_APISERVER=0) starts the Kubernetes
-API server stand-in (tests/servers/kube_apiserver_standin.py) on the endpoint's port. It prints
-kubeadm-like "[phase] ..." lines; a failed check ends with "error execution phase preflight:".
+API server stand-in ($KC_APISERVER_STANDIN, tests/servers/kube_apiserver_standin.py) on the
+endpoint's port with a serving certificate of that CA (SANs: the endpoint's host, the node name,
+127.0.0.1, localhost), as its own systemd service when KC_APISERVER_STANDIN_UNIT names one (so it
+outlives kubeadm, as the static pod does), and gives it what kubeadm and the node's kubelet and
+the cloud-controller-manager would have made: the kube-system and kube-public namespaces, a
+CoreDNS Deployment that is Available, the leader's Node (Ready, control plane, providerID, no
+uninitialized taint), the kubelet's serving CSR (real openssl, SANs node name and node IP), and
+the stand-in's "auto-ready" mode for what kc applies. It prints kubeadm-like "[phase] ..." lines;
+a failed check ends with "error execution phase preflight:".
 """
 import base64
+import json
 import os
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 
 import yaml
 
@@ -149,12 +159,64 @@ def main():
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": "kube-system"}}), 0o600)
     if os.environ.get("KC_KUBEADM_STANDIN_APISERVER", "1") != "0":
-        standin = os.environ["KC_APISERVER_STANDIN"]  # tests/servers/kube_apiserver_standin.py
         print("[wait-control-plane] Starting the API server stand-in", flush=True)
-        subprocess.Popen([sys.executable, standin, "--tls-dir", os.environ["KC_APISERVER_TLS_DIR"],
-                          "--port", endpoint.rsplit(":", 1)[1]], start_new_session=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        start_apiserver(pki, work, endpoint, docs[0]["nodeRegistration"])
     print("Your Kubernetes control-plane has initialized successfully! (stand-in)", flush=True)
+
+
+def start_apiserver(pki, work, endpoint, node):
+    host, port = endpoint.rsplit(":", 1)
+    name = node["name"]
+    kubelet_args = args_of(node["kubeletExtraArgs"])
+    node_ip = kubelet_args["node-ip"]
+    tls = f"{work}/tls"
+    os.makedirs(tls, exist_ok=True)
+    sans = [f"DNS:{n}" for n in dict.fromkeys([host, name, "localhost"])] + ["IP:127.0.0.1"]
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", f"{tls}/server.key", "-out", f"{tls}/server.csr", "-subj", "/CN=kube-apiserver")
+    with open(f"{tls}/server.cnf", "w") as f:
+        f.write(f"subjectAltName={','.join(sans)}\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", f"{tls}/server.csr", "-CA", f"{pki}/ca.crt", "-CAkey",
+            f"{pki}/ca.key", "-CAcreateserial", "-extfile", f"{tls}/server.cnf",
+            "-out", f"{tls}/server.pem", "-days", "365")
+    with open(f"{pki}/ca.crt") as src, open(f"{tls}/ca.pem", "w") as dst:
+        dst.write(src.read())
+    ports = f"{work}/ports"
+    if os.path.exists(ports):
+        os.remove(ports)
+    argv = [sys.executable, os.environ["KC_APISERVER_STANDIN"], "--tls-dir", tls, "--port", port,
+            "--rbac", "--ports-file", ports]
+    unit = os.environ.get("KC_APISERVER_STANDIN_UNIT")
+    if unit:
+        subprocess.run(["systemd-run", "--quiet", f"--unit={unit}", "--", *argv], check=True)
+    else:
+        subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(ports) and os.path.getsize(ports):
+            break
+        time.sleep(0.05)
+    else:
+        fail("wait-control-plane", "the API server stand-in did not start")
+    control = open(ports).read().split()[1]
+    csr = subprocess.run(
+        ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", "/dev/null", "-subj", f"/O=system:nodes/CN=system:node:{name}",
+         "-addext", f"subjectAltName=DNS:{name},IP:{node_ip}"],
+        check=True, capture_output=True).stdout
+    ns = lambda n: {"op": "object", "key": f"/namespaces//{n}", "object": {
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}}
+    ops = [ns("kube-system"), ns("kube-public"),
+           {"op": "object", "key": "apps/deployments/kube-system/coredns", "object": {
+               "apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "coredns", "namespace": "kube-system"},
+               "status": {"conditions": [{"type": "Available", "status": "True"}]}}},
+           {"op": "put", "nodes": [{"name": name, "control_plane": True, "ready": "True"}]},
+           {"op": "csr", "name": "csr-leader", "username": f"system:node:{name}",
+            "request": base64.b64encode(csr).decode()},
+           {"op": "auto-ready"}]
+    request = urllib.request.Request(f"http://127.0.0.1:{control}/", json.dumps(ops).encode())
+    urllib.request.urlopen(request, timeout=10).read()
 
 
 if __name__ == "__main__":
