@@ -157,9 +157,9 @@ TEST_CASE("join plan: the storage flags reach the storage phase; bad ones name t
   REQUIRE_MESSAGE(config.ok(), config.error().message());
   CHECK_FALSE(config->storage.enabled);
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  REQUIRE(plan.size() == 5);
-  CHECK(plan[2].name == "storage");
-  CHECK(plan[2].steps.empty());  // --ephemeral-storage off: the phase does nothing
+  REQUIRE(plan.size() == 7);
+  CHECK(plan[4].name == "storage");
+  CHECK(plan[4].steps.empty());  // --ephemeral-storage off: the phase does nothing
 
   kc::worker::JoinOptions xfs = with_join_data();
   xfs.storage.filesystem = "xfs";
@@ -167,8 +167,9 @@ TEST_CASE("join plan: the storage flags reach the storage phase; bad ones name t
   REQUIRE_MESSAGE(on.ok(), on.error().message());
   CHECK(on->storage.program == "/opt/bin/kc-worker");
   kc::Plan with_storage = kc::worker::make_join_plan(*on);
-  REQUIRE_FALSE(with_storage[2].steps.empty());
-  CHECK(with_storage[2].steps[0]->describe() == "instance-store disks: xfs at /var/mnt/ephemeral");
+  REQUIRE(with_storage[4].name == "storage");
+  REQUIRE_FALSE(with_storage[4].steps.empty());
+  CHECK(with_storage[4].steps[0]->describe() == "instance-store disks: xfs at /var/mnt/ephemeral");
 
   CHECK(error_for([](auto& o) { o.storage.filesystem = "zfs"; }).rfind("--ephemeral-fs", 0) == 0);
   CHECK(error_for([](auto& o) {
