@@ -220,7 +220,8 @@ class Daemon {
         }
         continue;
       }
-      auto result = delete_node(client_, node.name, node.uid, [this] { return light_tick(); });
+      auto result = delete_node(client_, node.name, node.uid, node.resource_version,
+                                [this] { return light_tick(); });
       if (!result) {
         if (g_stop.load()) break;
         record_error(result.error());
@@ -240,6 +241,13 @@ class Daemon {
               "kc-cleanup: did not delete node {}: it was re-registered (its uid is no "
               "longer {})",
               node.name, node.uid);
+          break;
+        case kube::DeleteResult::version_mismatch:
+          // The watch brings the new version; the next sweep judges that.
+          spdlog::info(
+              "kc-cleanup: did not delete node {}: it changed after it was judged (resourceVersion "
+              "{} is no longer current); it is judged again from its new state",
+              node.name, node.resource_version);
           break;
       }
       cache_.erase(node.name);

@@ -121,7 +121,7 @@ class NodeSax : public nlohmann::json_sax<json> {
       else if (k == "uid")
         node_.uid = v;
       else if (k == "resourceVersion")
-        node_rv_ = v;
+        node_.resource_version = node_rv_ = v;
     } else if (depth == 3 && rel_is({"metadata", "labels", path_.back()})) {
       const std::string& k = path_.back();
       if (k == kLabelControlPlane || k == kLabelMaster) node_.control_plane = true;
@@ -338,9 +338,10 @@ Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& reso
 }
 
 Result<kube::DeleteResult> delete_node(kube::Client& client, const std::string& name,
-                                       const std::string& uid, const kube::Tick& tick) {
+                                       const std::string& uid, const std::string& resource_version,
+                                       const kube::Tick& tick) {
   return client.delete_object("delete node", std::string(kNodes) + "/" + kube::path_segment(name),
-                              uid, tick);
+                              uid, resource_version, tick);
 }
 
 }  // namespace kc::cleanup

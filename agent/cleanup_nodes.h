@@ -27,6 +27,7 @@ enum class ReadyStatus : uint8_t { missing, ready, not_ready, unknown };
 struct NodeInfo {
   std::string name;
   std::string uid;
+  std::string resource_version;      // metadata.resourceVersion: the version the rule judged
   bool control_plane = false;        // has a control-plane (or legacy master) role label
   bool taint_to_be_deleted = false;  // ToBeDeletedByClusterAutoscaler
   bool taint_unreachable = false;    // node.kubernetes.io/unreachable
@@ -70,8 +71,9 @@ Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& reso
                                    const std::function<bool(WatchEvent&)>& on_event,
                                    const kube::Tick& tick);
 
-// Deletes Node `name` if it still has `uid`.
+// Deletes Node `name` if it still has `uid` and (when not empty) `resource_version`.
 Result<kube::DeleteResult> delete_node(kube::Client& client, const std::string& name,
-                                       const std::string& uid, const kube::Tick& tick);
+                                       const std::string& uid, const std::string& resource_version,
+                                       const kube::Tick& tick);
 
 }  // namespace kc::cleanup

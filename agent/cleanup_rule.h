@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/cleanup_nodes.h"
+#include "common/core/duration.h"
 
 namespace kc::cleanup {
 
@@ -54,9 +55,7 @@ SweepPlan plan_sweep(const NodeCache& nodes, int64_t now, std::chrono::seconds g
 }  // namespace kc::cleanup
 
 namespace kc::cleanup {
-// The longest duration parse_duration accepts (a year; 3000 x "1000000000h" overflowed).
-inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 366);
-// Parses a Go-style duration made of number+unit parts ("90s", "5m", "1h30m", "250ms"), or a
-// bare "0". Nothing longer than kMaxDuration.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// The flags' durations (common/core/duration.h): Go's syntax, a bare "0", capped.
+using kc::kMaxDuration;
+using kc::parse_duration;
 }  // namespace kc::cleanup

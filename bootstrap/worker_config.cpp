@@ -4,9 +4,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <charconv>
 #include <vector>
 
+#include "common/core/duration.h"
 #include "common/join/join_file.h"
 #include "common/kube/kubeadm_config.h"
 #include "common/net/cidr.h"
@@ -42,40 +42,12 @@ Status read_token_file(const std::string& file, JoinData& join) {
 }  // namespace
 
 Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_view flag) {
-  const Error bad{std::string(flag), std::string(text),
-                  "expected a duration such as 15m, 90s, 1h30m or a number of seconds", ""};
-  if (text.empty()) return bad;
-  long long total = 0;
-  const char* p = text.data();
-  const char* end = text.data() + text.size();
-  while (p < end) {
-    long long number = 0;
-    auto [next, err] = std::from_chars(p, end, number);
-    if (err != std::errc() || number < 0) return bad;
-    p = next;
-    long long unit = 1;
-    if (p < end) {
-      switch (*p) {
-        case 'h':
-          unit = 3600;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 's':
-          unit = 1;
-          break;
-        default:
-          return bad;
-      }
-      ++p;
-    } else if (total != 0) {
-      return bad;  // "1h30" has no unit on its last number
-    }
-    total += number * unit;
+  const auto parsed = kc::parse_duration(text, BareNumber::seconds);
+  if (!parsed || *parsed < std::chrono::seconds(1)) {
+    return Error{std::string(flag), std::string(text),
+                 "expected a duration such as 15m, 90s, 1h30m or a number of seconds", ""};
   }
-  if (total < 1) return bad;
-  return std::chrono::seconds(total);
+  return std::chrono::duration_cast<std::chrono::seconds>(*parsed);
 }
 
 Result<WorkerConfig> resolve_worker_config(const JoinOptions& o) {

@@ -325,6 +325,7 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     const bool binary = a.kind == ArtifactKind::binary;
     requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], staged[i].fd(),
                                        host_path, binary, !binary});
+    if (a.max_size) requests.back().max_bytes = *a.max_size;
   }
   DownloadOptions download = download_options(options_);
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads

@@ -7,6 +7,7 @@
 
 #include "common/core/platform.h"
 #include "common/core/sha256.h"
+#include "common/net/downloader.h"
 #include "common/net/http.h"
 
 namespace kc {
@@ -73,6 +74,16 @@ Result<CatalogEntry> parse_entry(const json& item, const std::string& where) {
                  "artifact name \"" + entry.name +
                      "\" must be a file name: 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'",
                  ""};
+  }
+  if (auto size = item.find("max_size"); size != item.end()) {
+    if (!size->is_number_unsigned() || size->get<uint64_t>() == 0 ||
+        size->get<uint64_t>() > kMaxDownloadBytes) {
+      return Error{
+          "read catalog", at,
+          "\"max_size\" must be a number of bytes from 1 to " + std::to_string(kMaxDownloadBytes),
+          ""};
+    }
+    entry.max_size = size->get<uint64_t>();
   }
   auto digests = item.find("sha256");
   if (digests != item.end()) {
@@ -174,6 +185,7 @@ Result<std::vector<Artifact>> resolve(const Catalog& catalog, const ResolveOptio
     a.version = entry.version == "kubernetes" ? options.kubernetes_version : entry.version;
     a.arch = options.arch;
     a.destination = entry.destination;
+    a.max_size = entry.max_size;
     a.url = entry.url;
     replace_all(a.url, "{version}", a.version);
     replace_all(a.url, "{arch}", a.arch);

@@ -14,6 +14,8 @@
 //                                            // otherwise a fixed version such as "1.35.0"
 //         "url": "https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubelet",
 //         "destination": "/opt/bin",         // host directory (mapped under --root)
+//         "max_size": 268435456,             // optional: bytes the download may have at most;
+//                                            // default and limit 1 GiB (kMaxDownloadBytes)
 //         "sha256": {                        // pinned digests: arch -> version -> 64 hex digits
 //           "amd64": {"1.36.3": "4670..."},
 //           "arm64": {"1.36.3": "5720..."}
@@ -25,9 +27,11 @@
 // "{version}" and "{arch}" in "url" are replaced. Every installed file gets mode 0755. A
 // version/arch without a pinned digest is refused unless unpinned versions are allowed; then kc
 // checks the download against the upstream "<url>.sha256" file, which is a weaker check (it
-// comes from the same server as the file).
+// comes from the same server as the file). A download larger than its max_size (announced or
+// received) is stopped at that byte, before the digest check could fail.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +51,7 @@ struct CatalogEntry {
   std::string url;      // pattern with {version} and {arch}
   std::string destination;
   std::map<std::string, std::map<std::string, std::string>> sha256;  // arch -> version -> hex
+  std::optional<uint64_t> max_size;  // bytes; nullopt: the downloader's kMaxDownloadBytes
 };
 
 struct Catalog {
@@ -62,6 +67,7 @@ struct Artifact {
   std::string url;
   std::optional<std::string> sha256;  // nullopt: unpinned, check against url + ".sha256"
   std::string destination;
+  std::optional<uint64_t> max_size;  // bytes; nullopt: the downloader's kMaxDownloadBytes
 };
 
 struct ResolveOptions {

@@ -1,6 +1,9 @@
 // kc's built-in catalog, in the documented --catalog format (see common/catalog.h). Digests are
 // the upstream SHA-256 digests as recorded by the kOps and kubespray projects' checksum tables
-// (generated there from the upstream SHA256SUMS and .sha256 files).
+// (generated there from the upstream SHA256SUMS and .sha256 files). Each "max_size" is an upper
+// bound of about twice the artifact's size in recent releases (kubelet, the largest, is ~80 MB),
+// not its exact size, which this table does not record per version: 128 MiB for kubeadm and
+// kubectl, 192 MiB for kubelet, 64 MiB for crictl and 128 MiB for the CNI plugins.
 #include <string_view>
 
 namespace kc {
@@ -15,6 +18,7 @@ const std::string_view kBuiltinCatalogJson = R"json(
       "version": "kubernetes",
       "url": "https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubeadm",
       "destination": "/opt/bin",
+      "max_size": 134217728,
       "sha256": {
         "amd64": {
           "1.36.3": "bba1733c701bf70ec74ba1cc3fd5745404c1134a8a4b0a5f8560cc9832023421",
@@ -36,6 +40,7 @@ const std::string_view kBuiltinCatalogJson = R"json(
       "version": "kubernetes",
       "url": "https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubelet",
       "destination": "/opt/bin",
+      "max_size": 201326592,
       "sha256": {
         "amd64": {
           "1.36.3": "46707a53209f826ad0f0d62371ac69cd00e78fd9a8176cf5f6f87f18f7f8b718",
@@ -57,6 +62,7 @@ const std::string_view kBuiltinCatalogJson = R"json(
       "version": "kubernetes",
       "url": "https://dl.k8s.io/release/v{version}/bin/linux/{arch}/kubectl",
       "destination": "/opt/bin",
+      "max_size": 134217728,
       "sha256": {
         "amd64": {
           "1.36.3": "ebbd080e7c2e275093b55915722043257eb24004363e20acb3c4d71919f88336",
@@ -78,6 +84,7 @@ const std::string_view kBuiltinCatalogJson = R"json(
       "version": "1.35.0",
       "url": "https://github.com/kubernetes-sigs/cri-tools/releases/download/v{version}/crictl-v{version}-linux-{arch}.tar.gz",
       "destination": "/opt/bin",
+      "max_size": 67108864,
       "sha256": {
         "amd64": {
           "1.35.0": "2e141e5b22cb189c40365a11807d69b76b9b3caced89fac2f4ec879408ce2177"
@@ -93,6 +100,7 @@ const std::string_view kBuiltinCatalogJson = R"json(
       "version": "1.9.1",
       "url": "https://github.com/containernetworking/plugins/releases/download/v{version}/cni-plugins-linux-{arch}-v{version}.tgz",
       "destination": "/opt/cni/bin",
+      "max_size": 134217728,
       "sha256": {
         "amd64": {
           "1.9.1": "b98f74a0f8522f0a83867178729c1aa70f2158f90c45a2ca8fa791db1c76b303"

@@ -304,17 +304,25 @@ Result<WatchEnd> Client::watch(const std::string& what, const std::string& path,
 }
 
 Result<DeleteResult> Client::delete_object(const std::string& what, const std::string& path,
-                                           const std::string& uid, const Tick& tick) {
+                                           const std::string& uid,
+                                           const std::string& resource_version, const Tick& tick) {
+  nlohmann::json preconditions = {{"uid", uid}};
+  if (!resource_version.empty()) preconditions["resourceVersion"] = resource_version;
   const std::string body = nlohmann::json{
       {"kind", "DeleteOptions"},
       {"apiVersion", "v1"},
       {"preconditions",
-       {{"uid", uid}}}}.dump();
+       preconditions}}.dump();
   auto response = request("DELETE", path, body, "application/json", tick);
   if (!response) return Error{what, path, response.error().why, ""};
   if (response->status == 200 || response->status == 202) return DeleteResult::deleted;
   if (response->status == 404) return DeleteResult::not_found;
-  if (response->status == 409) return DeleteResult::uid_mismatch;
+  if (response->status == 409) {
+    // Both preconditions fail with the same Status; only its message says which one.
+    const bool version =
+        status_message(response->body).find("ResourceVersion in precondition") != std::string::npos;
+    return version ? DeleteResult::version_mismatch : DeleteResult::uid_mismatch;
+  }
   return Error{what, path, api_error(*response), ""};
 }
 

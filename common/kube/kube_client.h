@@ -39,7 +39,9 @@ struct Traffic {
   uint64_t requests = 0;
 };
 
-enum class DeleteResult { deleted, not_found, uid_mismatch };
+// uid_mismatch: the name now belongs to a re-created object; version_mismatch: the object
+// changed after it was observed (judge it again from its new state).
+enum class DeleteResult { deleted, not_found, uid_mismatch, version_mismatch };
 
 enum class WatchEnd {
   closed,   // the server ended the stream (its timeoutSeconds): watch again from the last version
@@ -82,10 +84,12 @@ class Client {
                          std::chrono::seconds stall_timeout, const EventHandler& on_event,
                          const Tick& tick);
 
-  // DELETE path (an object: "/api/v1/nodes/NAME") with preconditions.uid: the API server
-  // refuses (409) when the object of that name now has another UID, i.e. was re-created.
+  // DELETE path (an object: "/api/v1/nodes/NAME") with preconditions.uid and, when not empty,
+  // preconditions.resourceVersion: the API server refuses (409 Conflict) when the object of
+  // that name now has another UID (re-created) or another resourceVersion (changed).
   Result<DeleteResult> delete_object(const std::string& what, const std::string& path,
-                                     const std::string& uid, const Tick& tick);
+                                     const std::string& uid, const std::string& resource_version,
+                                     const Tick& tick);
 
   struct Response {
     long status = 0;

@@ -49,10 +49,17 @@ void global_init() {
 }
 
 TrustStore trust_store(const TlsOptions& tls) {
-  if (tls.ca_file) return {tls.ca_file->string(), ""};
+  if (tls.ca_file) return {tls.ca_file->string(), "", false, true};
   const char* file = std::getenv("SSL_CERT_FILE");
   const char* dir = std::getenv("SSL_CERT_DIR");
-  return {file != nullptr ? file : "", dir != nullptr ? dir : ""};
+  TrustStore store{file != nullptr ? file : "", dir != nullptr ? dir : ""};
+  if (store.file.empty()) {
+    // libcurl fails every transfer when its default bundle is missing, even with a directory
+    // to use; OpenSSL's tools skip a missing default file, and so does kc.
+    // (curl_version_info() would name it, but pulls libcurl's LDAP code into the static link.)
+    store.no_file = ::access(kDefaultCaBundle, F_OK) != 0;
+  }
+  return store;
 }
 
 bool is_plain_http(std::string_view url) {
@@ -90,6 +97,8 @@ void configure_handle(CURL* handle, const TlsOptions& tls) {
   const TrustStore store = trust_store(tls);
   if (!store.file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, store.file.c_str());
   if (!store.dir.empty()) curl_easy_setopt(handle, CURLOPT_CAPATH, store.dir.c_str());
+  if (store.no_file) curl_easy_setopt(handle, CURLOPT_CAINFO, nullptr);
+  if (store.no_dir) curl_easy_setopt(handle, CURLOPT_CAPATH, nullptr);
 }
 
 Result<FetchResult> fetch_to_fd(const FetchRequest& request, int fd) {

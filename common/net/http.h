@@ -33,13 +33,19 @@ struct FetchResult {
   size_t bytes = 0;
 };
 
-// The CA certificates a transfer trusts: --ca-file (TlsOptions::ca_file) if given; else
-// $SSL_CERT_FILE in place of the default bundle and $SSL_CERT_DIR in place of the default
-// directory, each on its own as OpenSSL's tools read them; the default bundle is libcurl's
-// built-in /etc/ssl/certs/ca-certificates.crt (which Flatcar has).
+// The CA certificates a transfer trusts: only --ca-file (TlsOptions::ca_file) if given (not
+// also the default directory /etc/ssl/certs, which on Flatcar holds every public CA, hashed);
+// else $SSL_CERT_FILE in place of the default bundle and $SSL_CERT_DIR in place of the default
+// directory, each on its own as OpenSSL's tools read them; the defaults are libcurl's built-in
+// /etc/ssl/certs/ca-certificates.crt and /etc/ssl/certs (which Flatcar has); a missing default
+// bundle is skipped, as OpenSSL does, so that a directory alone still works.
+// libcurl's built-in bundle in Debian's build (--with-ca-bundle), also Flatcar's path.
+inline constexpr const char* kDefaultCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 struct TrustStore {
-  std::string file;  // CURLOPT_CAINFO; empty: the default
-  std::string dir;   // CURLOPT_CAPATH; empty: the default
+  std::string file;      // CURLOPT_CAINFO; empty: the default, unless no_file
+  std::string dir;       // CURLOPT_CAPATH; empty: the default, unless no_dir
+  bool no_file = false;  // no bundle file: the default one is missing
+  bool no_dir = false;   // trust no directory at all (--ca-file)
 };
 TrustStore trust_store(const TlsOptions& tls);
 

@@ -88,6 +88,19 @@ ctl '{"op":"reregister-on-delete","name":"reborn"}'
 [ "$(state 's["uids"]["reborn"]')" != "$old_uid" ] || fail "the stand-in did not re-register"
 grep -q 're-registered' "$SCRATCH/once3.log" || fail "UID conflict not logged: $(cat "$SCRATCH/once3.log")"
 
+# --- the resourceVersion precondition: a node that changed after it was judged is not deleted ----
+ctl '{"op":"put","nodes":[{"name":"revived","ready":"Unknown","ready_for":3000,"taints":'"$TAINTS"'}]}'
+ctl '{"op":"update-on-delete","name":"revived","spec":{"ready":"True","taints":[]}}'
+"${LEADER[@]}" --once >"$SCRATCH/once4.log" 2>&1 || fail "sweep failed: $(cat "$SCRATCH/once4.log")"
+[[ " $(present) " == *" revived "* ]] || fail "the node that turned Ready was deleted"
+[ "$(state '[r["name"] for r in s["rejected"] if "resourceVersion" in r]')" = "['revived']" ] ||
+  fail "no resourceVersion precondition reached the stand-in: $(state 's["rejected"]')"
+grep -q 'did not delete node revived: it changed after it was judged' "$SCRATCH/once4.log" ||
+  fail "version conflict not logged: $(cat "$SCRATCH/once4.log")"
+"${LEADER[@]}" --once >"$SCRATCH/once5.log" 2>&1 || fail "sweep failed: $(cat "$SCRATCH/once5.log")"
+[[ " $(present) " == *" revived "* ]] || fail "the Ready node was deleted when judged again"
+ctl '{"op":"remove","name":"revived"}'  # the daemon's checks below count the nodes before it
+
 # --- the daemon: READY, STATUS, events, faults, the server going away, SIGTERM ------------------
 NOTIFY="$SCRATCH/notify.sock"
 python3 "$KC_SOURCE_ROOT/tests/servers/notify_receiver.py" "$NOTIFY" "$SCRATCH/notify.log" &

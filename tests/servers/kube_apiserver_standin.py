@@ -11,7 +11,8 @@ its protocol kc uses, as the real one does:
   - GET /api/v1/nodes?watch=1&resourceVersion=&timeoutSeconds=&allowWatchBookmarks= :
     chunked, newline-delimited watch events, BOOKMARKs, a 410 ERROR event when the version has
     been compacted away;
-  - DELETE /api/v1/nodes/NAME with DeleteOptions.preconditions.uid (409 on mismatch);
+  - DELETE /api/v1/nodes/NAME with DeleteOptions.preconditions.uid and .resourceVersion (409
+    Conflict on a mismatch, with the Status message the API server writes);
   - GET and server-side apply (PATCH application/apply-patch+yaml with fieldManager, force and
     dryRun=All) of the objects in RESOURCES below, at their real paths (/api/v1/..., /apis/GROUP/
     VERSION/..., namespaces/NS/... for namespaced ones): a namespaced object needs its Namespace
@@ -239,6 +240,7 @@ class State:
         self.bytes_sent = {"list": 0, "watch": 0, "delete": 0}
         self.bookmark_interval = 10.0
         self.reregister_on_delete = set()
+        self.update_on_delete = {}  # name -> node spec applied (same uid, new rv) before a DELETE
         self.watch_generation = 0
         self.objects = {}  # (group, resource, namespace, name) -> object
         self.applied = []
@@ -858,13 +860,20 @@ class ApiHandler(BaseHTTPRequestHandler):
             # name after kc decided to delete the old one.
             STATE.reregister_on_delete.discard(name)
             apply_op({"op": "reregister", "name": name, "spec": {"ready": "True", "taints": []}})
-        want_uid = None
+        if name in STATE.update_on_delete:
+            # The race the resourceVersion precondition exists for: the node changed (here: it
+            # turned Ready) after kc judged it.
+            spec = dict(STATE.update_on_delete.pop(name))
+            spec["name"] = name
+            apply_op({"op": "put", "nodes": [spec]})
+        want_uid = want_rv = None
         if body:
             try:
                 opts = json.loads(body)
             except ValueError:
                 return self.send_json(400, status_body(400, "BadRequest", "malformed DeleteOptions"), "delete")
             want_uid = ((opts.get("preconditions") or {}).get("uid"))
+            want_rv = ((opts.get("preconditions") or {}).get("resourceVersion"))
         with STATE.lock:
             if name not in STATE.nodes:
                 return self.send_json(404, status_body(404, "NotFound", f'nodes "{name}" not found'), "delete")
@@ -875,6 +884,15 @@ class ApiHandler(BaseHTTPRequestHandler):
                     409, "Conflict",
                     f"Precondition failed: UID in precondition: {want_uid}, UID in object meta: {uid}"),
                     "delete")
+            rv = json.loads(STATE.nodes[name])["metadata"]["resourceVersion"]
+            if want_rv is not None and want_rv != rv:
+                STATE.rejected.append({"name": name, "resourceVersion": want_rv})
+                conflict = status_body(
+                    409, "Conflict",
+                    f'Operation cannot be fulfilled on nodes "{name}": Precondition failed: '
+                    f"ResourceVersion in precondition: {want_rv}, ResourceVersion in object meta: {rv}")
+                conflict["details"] = {"name": name, "kind": "nodes"}
+                return self.send_json(409, conflict, "delete")
             obj = STATE.remove(name, by=user)
         self.send_json(200, obj, "delete")
 
@@ -993,6 +1011,8 @@ def apply_op(op):
             STATE.lock.notify_all()
     elif kind == "reregister-on-delete":
         STATE.reregister_on_delete.add(op["name"])
+    elif kind == "update-on-delete":  # {"op":..,"name":..,"spec":{"ready":"True",...}}
+        STATE.update_on_delete[op["name"]] = op.get("spec", {"ready": "True", "taints": []})
     elif kind == "churn":  # kubelets updating their Node status: per_second updates, round-robin
         threading.Thread(target=churn, args=(float(op["per_second"]), float(op["seconds"])),
                          daemon=True).start()

@@ -324,3 +324,25 @@ TEST_CASE("an unpinned version is checked against the published digest, with a w
   REQUIRE(step.apply(f.context(), findings->changes).ok());
   CHECK(f.file("opt/bin/kubelet") == kKubelet);
 }
+
+TEST_CASE("a catalog's max_size stops a larger download, and nothing is installed for it") {
+  Fixture f;
+  const std::string big(4096, 'k');  // what the server sends: more than the catalog allows
+  f.server.serve("/v1.36.3/amd64/kubelet", big);
+  f.dir.write("catalog.json",
+              R"({"artifacts": [{"name": "kubelet", "kind": "binary", "version": "kubernetes",
+       "url": ")" +
+                  f.server.url("") +
+                  R"(/v{version}/{arch}/kubelet", "destination": "/opt/bin", "max_size": 1000,
+       "sha256": {"amd64": {"1.36.3": ")" +
+                  sha256_hex(big) + R"("}}}]})");
+  AssetsStep step(f.options());
+  auto findings = step.check(f.context());
+  REQUIRE_MESSAGE(findings.ok(), findings.error().message());
+  auto applied = step.apply(f.context(), findings->changes);
+  REQUIRE_FALSE(applied.ok());
+  CHECK_MESSAGE(applied.error().message().find("larger than 1000 bytes") != std::string::npos,
+                applied.error().message());
+  CHECK_FALSE(std::filesystem::exists(f.dir / "root/opt/bin/kubelet"));
+  CHECK(f.host.leftovers("/opt/bin")->empty());
+}

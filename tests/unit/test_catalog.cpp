@@ -104,6 +104,35 @@ TEST_CASE("invalid catalogs are refused with the reason") {
       {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"},
       {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x", "destination": "/o"}]})",
                "appears twice");
+  for (const char* size : {"0", "-1", "1.5", "\"80MB\"", "1073741825"}) {
+    expect_error(std::string(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "1.0.0",
+      "url": "https://e/x", "destination": "/opt/bin", "max_size": )") +
+                     size + "}]}",
+                 "\"max_size\" must be a number of bytes from 1 to 1073741824");
+  }
+}
+
+TEST_CASE("max_size: a catalog's bound reaches the artifact; the built-in one bounds each") {
+  auto catalog = parse_catalog(R"({"artifacts": [
+      {"name": "x", "kind": "binary", "version": "1.0.0", "url": "https://e/x",
+       "destination": "/o", "max_size": 1000},
+      {"name": "y", "kind": "binary", "version": "1.0.0", "url": "https://e/y",
+       "destination": "/o"}]})",
+                               "sizes.json");
+  REQUIRE(catalog.ok());
+  auto artifacts = resolve(*catalog, {"1.36.3", "amd64", "", true});
+  REQUIRE(artifacts.ok());
+  CHECK((*artifacts)[0].max_size == 1000u);
+  CHECK_FALSE((*artifacts)[1].max_size.has_value());  // the downloader's default cap applies
+
+  auto builtin = resolve(builtin_catalog(), {"1.36.3", "arm64", "", false});
+  REQUIRE(builtin.ok());
+  for (const auto& a : *builtin) {
+    REQUIRE_MESSAGE(a.max_size.has_value(), a.name);
+    // Below the general cap, and far above any release so far (kubelet, the largest: ~80 MB).
+    CHECK_MESSAGE(*a.max_size < (uint64_t{1} << 30), a.name);
+    CHECK_MESSAGE(*a.max_size >= (a.name == "crictl" ? 64u : 128u) << 20, a.name);
+  }
 }
 
 TEST_CASE("every artifact name is a plain file name, tarballs' too") {

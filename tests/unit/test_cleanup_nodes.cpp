@@ -46,6 +46,7 @@ TEST_CASE("parse_node_list keeps only the fields the rule needs") {
   const auto& a = page->items[0];
   CHECK(a.name == "a");
   CHECK(a.uid == "uid-a");
+  CHECK(a.resource_version == "42");  // the object's own version: DELETE's precondition
   CHECK(a.taint_to_be_deleted);
   CHECK(a.taint_unreachable);
   CHECK_FALSE(a.control_plane);
@@ -129,6 +130,7 @@ TEST_CASE("parse_watch_event: node events, bookmarks and 410 errors") {
   CHECK(modified->node.name == "a");
   CHECK(modified->node.taint_unreachable);
   CHECK(modified->resource_version == "42");
+  CHECK(modified->node.resource_version == "42");
 
   auto bookmark = kc::cleanup::parse_watch_event(
       R"({"type":"BOOKMARK","object":{"kind":"Node","apiVersion":"v1","metadata":{"resourceVersion":"99","annotations":{"k8s.io/initial-events-end":"true"}}}})");

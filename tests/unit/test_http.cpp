@@ -109,6 +109,13 @@ TEST_CASE("the trust store: --ca-file, else SSL_CERT_FILE and SSL_CERT_DIR, else
   auto flag = http::trust_store({std::filesystem::path("/etc/flag.pem")});
   CHECK(flag.file == "/etc/flag.pem");
   CHECK(flag.dir.empty());
+  CHECK(flag.no_dir);  // only the flag's file, not also the default directory
+  CHECK_FALSE(env.no_dir);
+  CHECK_FALSE(none.no_dir);
+  // libcurl's default bundle is used when it exists, skipped (not an error) when it does not.
+  const bool bundle = std::filesystem::exists("/etc/ssl/certs/ca-certificates.crt");
+  CHECK(none.no_file == !bundle);
+  CHECK(env.no_file == false);
   ::unsetenv("SSL_CERT_FILE");
   ::unsetenv("SSL_CERT_DIR");
   CHECK(http::is_plain_http("HTTP://x"));

@@ -188,7 +188,9 @@ std::string continue_of(const nlohmann::json& list) {
 
 }  // namespace
 
-TEST_CASE("against the stand-in: paginated list, watch, delete with a UID, plain requests") {
+TEST_CASE(
+    "against the stand-in: paginated list, watch, delete with a UID and a version, plain "
+    "requests") {
   StandIn standin({"--generate", "5"});
   if (!standin.running()) {
     MESSAGE("KC_SOURCE_ROOT is not set: skipped (meson test sets it)");
@@ -258,20 +260,33 @@ TEST_CASE("against the stand-in: paginated list, watch, delete with a UID, plain
   REQUIRE(end.ok());
   CHECK(*end == kc::kube::WatchEnd::gone);
 
-  // Delete with a UID precondition.
+  // Delete with UID and resourceVersion preconditions.
   auto node = client.request("GET", "/api/v1/nodes", "", "", {});
   REQUIRE(node.ok());
   auto all = nlohmann::json::parse(node->body);
   const std::string name = all["items"][0]["metadata"]["name"];
   const std::string uid = all["items"][0]["metadata"]["uid"];
+  const std::string observed = all["items"][0]["metadata"]["resourceVersion"];
   const std::string path = "/api/v1/nodes/" + kc::kube::path_segment(name);
-  auto mismatch = client.delete_object("delete node", path, "another-uid", {});
+  auto mismatch = client.delete_object("delete node", path, "another-uid", observed, {});
   REQUIRE(mismatch.ok());
   CHECK(*mismatch == kc::kube::DeleteResult::uid_mismatch);
-  auto deleted = client.delete_object("delete node", path, uid, {});
+  // The node changes after it was observed (same UID, a new resourceVersion): not deleted.
+  standin.control(R"({"op":"put","nodes":[{"name":")" + name + R"(","ready":"True"}]})");
+  auto changed = client.delete_object("delete node", path, uid, observed, {});
+  REQUIRE(changed.ok());
+  CHECK(*changed == kc::kube::DeleteResult::version_mismatch);
+  auto current = client.request("GET", "/api/v1/nodes", "", "", {});
+  REQUIRE(current.ok());
+  const auto listed_now = nlohmann::json::parse(current->body);
+  std::string names_now;
+  for (const auto& item : listed_now["items"])
+    names_now += item["metadata"]["name"].get<std::string>() + " ";
+  CHECK_MESSAGE(names_now.find(name + " ") != std::string::npos, names_now);
+  auto deleted = client.delete_object("delete node", path, uid, "", {});
   REQUIRE(deleted.ok());
   CHECK(*deleted == kc::kube::DeleteResult::deleted);
-  auto again = client.delete_object("delete node", path, uid, {});
+  auto again = client.delete_object("delete node", path, uid, "", {});
   REQUIRE(again.ok());
   CHECK(*again == kc::kube::DeleteResult::not_found);
 
