@@ -212,7 +212,9 @@ KC_ROOT=$W bash "$SCRATCH/user-data.sh" || fail "the shell user data failed"
 [ "$(stat -c %a "$W/opt/bin/kc-worker")" = 755 ] || fail "kc-worker is not 0755"
 [ "$(stat -c %a "$W/etc/kc/join.json")" = 600 ] || fail "the worker's join.json is not 0600"
 cmp -s "$W/etc/kc/join.json" "$R/etc/kc/join.json" || fail "the worker's join file differs"
-"$W/opt/bin/kc-worker" --version >/dev/null || fail "the fetched kc-worker does not run"
+if [ "${KC_STATIC:-1}" = 1 ]; then  # the sanitizer build serves a truncated stand-in (above)
+  "$W/opt/bin/kc-worker" --version >/dev/null || fail "the fetched kc-worker does not run"
+fi
 echo "shell: bash -n, fetched and verified kc-worker from kc-serve, join file 0600"
 
 # A kc-worker that does not match its pin is refused and not installed.
