@@ -96,13 +96,3 @@ state() {
   $STANDIN_PREFIX curl -sf "http://127.0.0.1:$CTL_PORT/" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 
-# wait_for DESCRIPTION SECONDS CMD...: polls CMD until it succeeds.
-wait_for() {
-  local what=$1 secs=$2 i
-  shift 2
-  for i in $(seq 1 $((secs * 10))); do
-    if "$@"; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out after ${secs}s waiting for: $what"
-}

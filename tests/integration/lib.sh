@@ -35,6 +35,17 @@ trap run_on_exit EXIT
 SCRATCH=$(mktemp -d /tmp/kc-it-XXXXXX)
 on_exit "rm -rf '$SCRATCH'"
 
+# wait_for DESCRIPTION SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+  local what=$1 secs=$2 i
+  shift 2
+  for i in $(seq 1 $((secs * 10))); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  fail "timed out after ${secs}s waiting for: $what"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

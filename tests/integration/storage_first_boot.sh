@@ -13,17 +13,6 @@ source "$(dirname "$0")/storage_lib.sh"
 require_testbed
 require_loop
 
-# wait_for DESCRIPTION SECONDS CMD...: polls CMD until it succeeds.
-wait_for() {
-  local what=$1 secs=$2 i
-  shift 2
-  for i in $(seq 1 $((secs * 10))); do
-    if "$@"; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out after ${secs}s waiting for: $what"
-}
-
 new_loop DISK 96
 
 C=kc-firstboot-$$
