@@ -67,7 +67,7 @@ std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
               // from the start (kc-worker.service needs containerd running).
               {{"name", "kc-storage.service"},
                {"enabled", true},
-               {"contents", storage::storage_service_unit({"ext4", {}})}}})}}},
+               {"contents", storage::storage_service_unit(storage::boot_command({}))}}})}}},
   };
   return config.dump() + "\n";
 }

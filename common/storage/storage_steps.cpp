@@ -226,7 +226,7 @@ void add_storage_steps(Phase& phase, const StorageOptions& options, StorageSeams
       fmt::format("{} at {}", mount_unit_name(kMountPoint), kMountPoint), state,
       [] { return std::vector<UnitSpec>{filesystem_mount_unit()}; }, connect));
   phase.steps.push_back(std::make_unique<DataDirsStep>(state));
-  const BootCommand boot{options.filesystem, options.devices, options.program};
+  const BootCommand boot = boot_command(options);
   phase.steps.push_back(std::make_unique<StorageUnitsStep>(
       "bind mounts of /var/lib/containerd, /var/lib/kubelet, /var/log/pods; kc-storage.service",
       state, [boot] { return bind_mount_units(boot); }, connect));

@@ -72,6 +72,10 @@ UnitSpec filesystem_mount_unit() {
   return UnitSpec{name, {{name, unit}, {kTarget, target}}, true};
 }
 
+BootCommand boot_command(const StorageOptions& options) {
+  return {options.filesystem, options.devices, options.program};
+}
+
 std::vector<UnitSpec> bind_mount_units(const BootCommand& boot) {
   std::vector<UnitSpec> specs;
   const std::string filesystem = mount_unit_name(kMountPoint);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/storage/storage_options.h"
 #include "common/systemd/units_step.h"
 
 namespace kc::storage {
@@ -27,6 +28,8 @@ struct BootCommand {
   std::vector<std::string> devices;            // --ephemeral-device
   std::string program = "/opt/bin/kc-worker";  // kc-leader on a leader
 };
+// The boot command for these options (the defaults: what the user data enables).
+BootCommand boot_command(const StorageOptions& options);
 
 // systemd-escape --path: "/var/lib/containerd" -> "var-lib-containerd".
 std::string escape_unit_path(const std::string& path);
