@@ -1,8 +1,9 @@
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "agent/cleanup_credentials.h"
 #include "agent/phases/phases.h"
+#include "common/core/fd.h"
 #include "common/systemd/units_step.h"
 
 namespace kc::leader {
@@ -14,8 +15,13 @@ constexpr const char* kInstalledKcLeader = "/opt/bin/kc-leader";  // what the un
 // The running kc-leader (an operator's file, not a host path: the admin may run it from /tmp,
 // as the README shows), which kc-cleanup.service and kc-serve.service run as /opt/bin/kc-leader.
 std::string running_kc_leader() {
-  std::ifstream in("/proc/self/exe", std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // Read in bulk: byte by byte through an istreambuf_iterator took minutes under ASan, where the
+  // binary reading itself (the unit tests) is over 600 MB.
+  const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  auto content = read_all(fd, "read", "/proc/self/exe");
+  ::close(fd);
+  return content ? std::move(*content) : std::string();
 }
 
 }  // namespace
