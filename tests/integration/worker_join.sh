@@ -45,7 +45,7 @@ grep -q 'join.json is readable by others (mode 0644)' <<<"$out" || fail "no warn
 [ "$(stat -c %a "$ROOT/etc/kc/kubeadm-join.yaml")" = 600 ] || fail "kubeadm-join.yaml is not 0600"
 grep -q 'apiVersion: kubeadm.k8s.io/v1beta4' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "not a v1beta4 config"
 grep -q 'kubeadm: This node has joined the cluster' <<<"$out" || fail "kubeadm's output was not streamed: $out"
-grep -qE '^kc-worker join: .* joined, API server 127.0.0.1:6443 \(join-data [0-9.]+ s, identity [0-9.]+ s, preflight [0-9.]+ s, assets [0-9.]+ s, storage [0-9.]+ s, units [0-9.]+ s, kubeadm [0-9.]+ s; total [0-9.]+ s\)$' <<<"$out" ||
+grep -qE '^kc-worker join: .* joined, API server 127.0.0.1:6443 \(join-data [0-9.]+ s, identity [0-9.]+ s, storage [0-9.]+ s, preflight [0-9.]+ s, assets [0-9.]+ s, units [0-9.]+ s, kubeadm [0-9.]+ s; total [0-9.]+ s\)$' <<<"$out" ||
   fail "no summary line: $out"
 grep -q "$WORKER_TOKEN" <<<"$out" && fail "the token is in kc-worker's output"
 # The identity from the IMDS stand-in reaches the JoinConfiguration and the status line.

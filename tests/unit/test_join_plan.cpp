@@ -30,7 +30,7 @@ std::string error_for(void (*change)(kc::worker::JoinOptions&)) {
 }  // namespace
 
 TEST_CASE(
-    "join plan: join-data, identity, preflight, assets, storage, units, kubeadm in order, token "
+    "join plan: join-data, identity, storage, preflight, assets, units, kubeadm in order, token "
     "redacted") {
   auto config = kc::worker::resolve_worker_config(with_join_data());
   REQUIRE_MESSAGE(config.ok(), config.error().message());
@@ -39,19 +39,19 @@ TEST_CASE(
   REQUIRE(plan.size() == 7);
   CHECK(plan[0].name == "join-data");
   CHECK(plan[1].name == "identity");   // changes nothing; preflight and kubeadm read it
-  CHECK(plan[2].name == "preflight");  // before anything is downloaded or written
-  CHECK(plan[3].name == "assets");
-  CHECK(plan[4].name == "storage");  // before units: kubelet starts there
+  CHECK(plan[2].name == "storage");    // before preflight starts containerd: its data goes there
+  CHECK(plan[3].name == "preflight");  // before anything is downloaded
+  CHECK(plan[4].name == "assets");
   CHECK(plan[5].name == "units");
   CHECK(plan[6].name == "kubeadm");
   REQUIRE(plan[1].steps.size() == 1);
   CHECK(plan[1].steps[0]->describe().find("IMDSv2") != std::string::npos);
   // The checks first, then containerd, modules and sysctls: the shared node::preflight_steps.
-  REQUIRE(plan[2].steps.size() == 4);
-  CHECK(plan[2].steps[1]->describe().find("containerd") != std::string::npos);
-  REQUIRE(plan[3].steps.size() == 1);
+  REQUIRE(plan[3].steps.size() == 4);
+  CHECK(plan[3].steps[1]->describe().find("containerd") != std::string::npos);
+  REQUIRE(plan[4].steps.size() == 1);
   // A worker does not install kubectl unless asked to.
-  CHECK(plan[3].steps[0]->describe().find("kubectl") == std::string::npos);
+  CHECK(plan[4].steps[0]->describe().find("kubectl") == std::string::npos);
   REQUIRE(plan[6].steps.size() == 2);
   CHECK(plan[6].steps[0]->describe().find("/etc/kc/kubeadm-join.yaml") != std::string::npos);
   CHECK(plan[6].steps[0]->describe().find("0600") != std::string::npos);
@@ -106,7 +106,7 @@ TEST_CASE("join plan: --with-kubectl installs kubectl too") {
   auto config = kc::worker::resolve_worker_config(options);
   REQUIRE(config.ok());
   kc::Plan plan = kc::worker::make_join_plan(*config);
-  CHECK(plan[3].steps[0]->describe().find("kubectl") != std::string::npos);
+  CHECK(plan[4].steps[0]->describe().find("kubectl") != std::string::npos);
 }
 
 TEST_CASE("join plan without flags has no join data yet (the join file gives it)") {
@@ -158,8 +158,8 @@ TEST_CASE("join plan: the storage flags reach the storage phase; bad ones name t
   CHECK_FALSE(config->storage.enabled);
   kc::Plan plan = kc::worker::make_join_plan(*config);
   REQUIRE(plan.size() == 7);
-  CHECK(plan[4].name == "storage");
-  CHECK(plan[4].steps.empty());  // --ephemeral-storage off: the phase does nothing
+  CHECK(plan[2].name == "storage");
+  CHECK(plan[2].steps.empty());  // --ephemeral-storage off: the phase does nothing
 
   kc::worker::JoinOptions xfs = with_join_data();
   xfs.storage.filesystem = "xfs";
@@ -167,9 +167,9 @@ TEST_CASE("join plan: the storage flags reach the storage phase; bad ones name t
   REQUIRE_MESSAGE(on.ok(), on.error().message());
   CHECK(on->storage.program == "/opt/bin/kc-worker");
   kc::Plan with_storage = kc::worker::make_join_plan(*on);
-  REQUIRE(with_storage[4].name == "storage");
-  REQUIRE_FALSE(with_storage[4].steps.empty());
-  CHECK(with_storage[4].steps[0]->describe() == "instance-store disks: xfs at /var/mnt/ephemeral");
+  REQUIRE(with_storage[2].name == "storage");
+  REQUIRE_FALSE(with_storage[2].steps.empty());
+  CHECK(with_storage[2].steps[0]->describe() == "instance-store disks: xfs at /var/mnt/ephemeral");
 
   CHECK(error_for([](auto& o) { o.storage.filesystem = "zfs"; }).rfind("--ephemeral-fs", 0) == 0);
   CHECK(error_for([](auto& o) {
