@@ -67,7 +67,7 @@ std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
               // from the start (kc-worker.service needs containerd running).
               {{"name", "kc-storage.service"},
                {"enabled", true},
-               {"contents", storage::storage_service_unit(storage::boot_command({}))}}})}}},
+               {"contents", storage::storage_service_unit({})}}})}}},
   };
   return config.dump() + "\n";
 }
