@@ -62,7 +62,9 @@ make_leader_mirror "$M" kc-test-apiserver /opt/kc-test/apiserver_on_every_addres
 make_worker_mirror "$W"
 DISK=$(mktemp -d /var/tmp/kc-two-XXXXXX)
 on_exit "rm -rf '$DISK'"
-"$TB" clone "$DISK/rootfs" >/dev/null || fail "could not copy the test bed rootfs"
+# The worker's disk is copied while the leader boots and inits.
+"$TB" clone "$DISK/rootfs" >/dev/null &
+CLONE=$!
 
 echo "--- the leader: kc-leader init"
 testbed_start "$A" --netns "/run/netns/$A"
@@ -112,6 +114,7 @@ grep -qx "sha256='$WORKER_SHA'" "$USER_DATA" || fail "the user data does not pin
 grep -qx "exec /opt/bin/kc-worker join ${WORKER_ARGS[*]}" "$USER_DATA" || fail "the first join does not get --worker-args"
 
 echo "--- the worker runs the user data, as root, once"
+wait "$CLONE" || fail "could not copy the test bed rootfs"
 testbed_start "$B" --persistent "$DISK/rootfs" --netns "/run/netns/$B"
 install_host_curl "$ROOT"
 install -D -m 0644 "$W/catalog.json" "$ROOT/etc/kc/catalog.json"
