@@ -41,7 +41,8 @@ Result<std::string> user_data_arch(const Host& host, const std::string& asked) {
 
 Result<std::string> make_host_user_data(const Host& host, const join::JoinFile& join,
                                         join::UserDataFormat format, const std::string& arch_flag,
-                                        const std::string& url_flag) {
+                                        const std::string& url_flag,
+                                        const std::string& worker_args = "") {
   auto arch = user_data_arch(host, arch_flag);
   if (!arch) return std::move(arch).error();
   std::string url = url_flag;
@@ -52,7 +53,7 @@ Result<std::string> make_host_user_data(const Host& host, const join::JoinFile& 
   }
   auto binary = worker_binary(host, join.api_server_endpoint, *arch, url);
   if (!binary) return std::move(binary).error();
-  return join::make_user_data(format, join, *binary);
+  return join::make_user_data(format, join, *binary, worker_args);
 }
 
 Result<join::JoinFile> read_leader_join_file(const Host& host) {
@@ -101,6 +102,11 @@ void add_join_commands(CLI::App& app, JoinCommands& c) {
       ->add_option("--worker-binary-url", c.user_data.worker_binary_url,
                    "Fetch kc-worker from this URL ({arch} is replaced; default: as init was told)")
       ->type_name("URL");
+  c.user_data_command
+      ->add_option("--worker-args", c.user_data.worker_args,
+                   "kc-worker join flags for the worker's every boot, e.g. \"--mirror URL\" "
+                   "(KC_WORKER_ARGS in /etc/kc/kc-worker.env)")
+      ->type_name("ARGS");
 
   CLI::App* token = cli::add_command(app, "token", "Manage the workers' bootstrap token");
   token->require_subcommand(1);
@@ -158,7 +164,7 @@ int run_user_data_command(const UserDataOptions& options, const cli::GlobalOptio
   auto join = read_leader_join_file(host);
   if (!join) return failed("user-data", join.error());
   auto data = make_host_user_data(host, *join, *join::parse_user_data_format(options.format),
-                                  options.arch, options.worker_binary_url);
+                                  options.arch, options.worker_binary_url, options.worker_args);
   if (!data) return failed("user-data", data.error());
   std::fwrite(data->data(), 1, data->size(), stdout);
   return exit_code::ok;

@@ -18,6 +18,7 @@ struct UserDataOptions {
   std::string format = "ignition";
   std::string arch;               // "" = the arch of the kc-worker this leader serves
   std::string worker_binary_url;  // "" = what init was given, else kc-serve
+  std::string worker_args;        // kc-worker join flags for every boot (KC_WORKER_ARGS)
 };
 
 struct TokenRotateOptions {

@@ -42,7 +42,23 @@ Status check_inputs(const JoinFile& join, const WorkerBinary& kc_worker) {
   return {};
 }
 
-std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
+// The words of KC_WORKER_ARGS: safe unquoted in a shell script and in a systemd
+// EnvironmentFile, which both split the value on spaces.
+bool is_plain_word(std::string_view word) {
+  return !word.empty() && word.find_first_not_of(
+                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                              "0123456789_./:=,@%+-") == std::string_view::npos;
+}
+
+std::string worker_env(const std::string& worker_args) {
+  return "# Written by the kc worker user data: flags of every kc-worker join "
+         "(kc-worker.service).\n"
+         "KC_WORKER_ARGS=" +
+         worker_args + "\n";
+}
+
+std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker,
+                     const std::string& worker_args) {
   const auto unit = embedded_unit(kKcWorkerUnit);
   if (!unit) std::abort();  // built in: a missing one is a build error
   json files = json::array();
@@ -56,6 +72,13 @@ std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
                    {"mode", kJoinFileMode},
                    {"overwrite", true},
                    {"contents", {{"source", "data:;base64," + base64_encode(to_json(join))}}}});
+  if (!worker_args.empty()) {
+    files.push_back(
+        {{"path", kWorkerEnvPath},
+         {"mode", 0644},
+         {"overwrite", true},
+         {"contents", {{"source", "data:;base64," + base64_encode(worker_env(worker_args))}}}});
+  }
   json config = {
       {"ignition", {{"version", "3.5.0"}}},
       {"storage", {{"files", files}}},
@@ -67,13 +90,20 @@ std::string ignition(const JoinFile& join, const WorkerBinary& kc_worker) {
               // from the start (kc-worker.service needs containerd running).
               {{"name", "kc-storage.service"},
                {"enabled", true},
-               {"contents", storage::storage_service_unit(storage::boot_command({}))}}})}}},
+               {"contents", storage::storage_service_unit({})}}})}}},
   };
   return config.dump() + "\n";
 }
 
-std::string shell(const JoinFile& join, const WorkerBinary& kc_worker) {
+std::string shell(const JoinFile& join, const WorkerBinary& kc_worker,
+                  const std::string& worker_args) {
   // KC_ROOT is for tests only: install under a scratch directory and stop before joining.
+  const std::string env = worker_args.empty()
+                              ? ""
+                              : fmt::format(
+                                    "cat >\"$root{0}\" <<'KC_WORKER_ENV'\n{1}KC_WORKER_ENV\n"
+                                    "chmod 0644 \"$root{0}\"\n",
+                                    kWorkerEnvPath, worker_env(worker_args));
   return fmt::format(R"(#!/bin/bash
 # kc worker user data: install kc-worker (SHA-256 pinned) and the join file, then join.
 # (KC_ROOT=DIR, for tests: write under DIR and stop before joining.)
@@ -96,16 +126,17 @@ cat >"$root/etc/kc/.join.json.tmp" <<'KC_JOIN_FILE'
 {join}KC_JOIN_FILE
 chmod 0600 "$root/etc/kc/.join.json.tmp"
 mv -f "$root/etc/kc/.join.json.tmp" "$root/etc/kc/join.json"
-[ -z "$root" ] || exit 0
+{env}[ -z "$root" ] || exit 0
 # containerd's and kubelet's data go on the instance store before containerd writes any.
 containerd=$(systemctl is-active containerd.service || true)
 [ "$containerd" != active ] || systemctl stop containerd.service
 /opt/bin/kc-worker storage || echo "kc: kc-worker storage failed; kc-worker join tries again" >&2
 [ "$containerd" != active ] || systemctl start containerd.service
-exec /opt/bin/kc-worker join
+exec /opt/bin/kc-worker join{args}
 )",
                      fmt::arg("url", kc_worker.url), fmt::arg("sha256", kc_worker.sha256),
-                     fmt::arg("join", to_json(join)));
+                     fmt::arg("join", to_json(join)), fmt::arg("env", env),
+                     fmt::arg("args", worker_args.empty() ? "" : " " + worker_args));
 }
 
 }  // namespace
@@ -120,11 +151,42 @@ std::string_view format_name(UserDataFormat format) {
   return format == UserDataFormat::ignition ? "ignition" : "shell";
 }
 
+Result<std::string> normalize_worker_args(std::string_view worker_args) {
+  std::string out;
+  size_t at = 0;
+  while (at < worker_args.size()) {
+    const size_t start = worker_args.find_first_not_of(" \t", at);
+    if (start == std::string_view::npos) break;
+    size_t end = worker_args.find_first_of(" \t", start);
+    if (end == std::string_view::npos) end = worker_args.size();
+    const std::string word(worker_args.substr(start, end - start));
+    at = end;
+    if (!is_plain_word(word)) {
+      return Error{"make worker user data", "--worker-args",
+                   "'" + word + "' has a character other than letters, digits and _./:=,@%+-",
+                   "give kc-worker join flags separated by spaces, e.g. --mirror "
+                   "https://mirror.example.com"};
+    }
+    for (const char* joined : {"--token", "--discovery-token-ca-cert-hash", "--api-server"}) {
+      if (word == joined || word.rfind(std::string(joined) + "=", 0) == 0) {
+        return Error{"make worker user data", "--worker-args",
+                     std::string(joined) + " belongs in the join file, which the user data writes",
+                     "leave it out of --worker-args"};
+      }
+    }
+    if (!out.empty()) out += ' ';
+    out += word;
+  }
+  return out;
+}
+
 Result<std::string> make_user_data(UserDataFormat format, const JoinFile& join,
-                                   const WorkerBinary& kc_worker) {
+                                   const WorkerBinary& kc_worker, std::string_view worker_args) {
   KC_TRY(check_inputs(join, kc_worker));
-  std::string data =
-      format == UserDataFormat::ignition ? ignition(join, kc_worker) : shell(join, kc_worker);
+  auto args = normalize_worker_args(worker_args);
+  if (!args) return std::move(args).error();
+  std::string data = format == UserDataFormat::ignition ? ignition(join, kc_worker, *args)
+                                                        : shell(join, kc_worker, *args);
   if (data.size() > kUserDataLimit) {
     return Error{"make worker user data", std::string(format_name(format)),
                  fmt::format("{} bytes, over EC2's limit of {} bytes", data.size(), kUserDataLimit),

@@ -6,17 +6,10 @@
 
 #include <algorithm>
 
+#include "common/node/kernel_modules.h"
+
 namespace kc::node {
 namespace {
-
-struct Module {
-  const char* name;
-  const char* evidence;  // exists only while the module is in the kernel (loaded or built in)
-};
-constexpr Module kModules[] = {
-    {"overlay", "/sys/module/overlay"},
-    {"br_netfilter", "/proc/sys/net/bridge/bridge-nf-call-iptables"},
-};
 
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -36,7 +29,7 @@ Result<std::string> modprobe_path() {
 
 std::string modules_load_content() {
   std::string out = "# Written by kc: kernel modules Kubernetes needs on this node.\n";
-  for (const Module& m : kModules) out += std::string(m.name) + "\n";
+  for (const std::string& m : kernel_modules()) out += m + "\n";
   return out;
 }
 
@@ -51,12 +44,12 @@ Result<Findings> KernelModulesStep::check(const StepContext& context) {
   if (diff->has_value()) {
     findings.changes.push_back({Verb::write, kModulesLoadFile, "(" + (*diff)->reason + ")"});
   }
-  for (size_t i = 0; i < std::size(kModules); ++i) {
-    auto present = context.host.lstat(kModules[i].evidence);
+  const auto& modules = kernel_modules();
+  for (size_t i = 0; i < modules.size(); ++i) {
+    auto present = module_in_kernel(context.host, modules[i]);
     if (!present) return std::move(present).error();
-    if (!present->has_value()) {
-      findings.changes.push_back(
-          {Verb::run, std::string("modprobe ") + kModules[i].name, "(not loaded)", i});
+    if (!*present) {
+      findings.changes.push_back({Verb::run, "modprobe " + modules[i], "(not loaded)", i});
     }
   }
   return findings;
@@ -68,24 +61,23 @@ Status KernelModulesStep::apply(const StepContext& context, std::vector<Change>&
       KC_TRY(context.host.write_file(kModulesLoadFile, modules_load_content(), 0644));
       continue;
     }
-    const Module& m = kModules[change.item];
+    const std::string& m = kernel_modules()[change.item];
     if (!context.host.is_real_root()) {
       // The kernel is this machine's: under a scratch root only the file is kc's to write.
-      return Error{"load kernel module", m.name,
+      return Error{"load kernel module", m,
                    "not loaded, and kc runs under --root " + context.host.root().string(),
-                   "load it on the machine itself (modprobe " + std::string(m.name) + ")"};
+                   "load it on the machine itself (modprobe " + m + ")"};
     }
     auto modprobe = modprobe_path();
     if (!modprobe) return std::move(modprobe).error();
     ProcessSpec spec;
-    spec.argv = {*modprobe, m.name};
+    spec.argv = {*modprobe, m};
     spec.timeout = std::chrono::seconds(30);
     auto result = run_(spec);
-    if (!result)
-      return std::move(result).error().context("load kernel module " + std::string(m.name));
+    if (!result) return std::move(result).error().context("load kernel module " + m);
     if (!result->succeeded()) {
       std::string last = result->last_lines.empty() ? "" : ": " + result->last_lines.back();
-      return Error{"load kernel module", m.name, "modprobe " + result->describe_end() + last,
+      return Error{"load kernel module", m, "modprobe " + result->describe_end() + last,
                    "is the module installed for this kernel (uname -r)?"};
     }
   }

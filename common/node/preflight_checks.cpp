@@ -9,6 +9,7 @@
 
 #include "common/net/cidr.h"
 #include "common/node/cri_version.h"
+#include "common/node/kernel_modules.h"
 
 namespace kc::node {
 namespace {
@@ -60,22 +61,13 @@ Result<std::vector<int>> listening_ports(const Host& host) {
   return out;
 }
 
-struct Module {
-  const char* name;
-  const char* evidence;  // a file that exists only while the module is in the kernel
-};
-constexpr Module kModules[] = {
-    {"overlay", "/sys/module/overlay"},
-    {"br_netfilter", "/proc/sys/net/bridge/bridge-nf-call-iptables"},
-};
-
-// Loaded (or built in), or loadable: listed in modules.dep / modules.builtin of the running
-// kernel.
-Result<bool> module_available(const Host& host, const Module& module) {
-  auto present = exists(host, module.evidence);
+// In the kernel now (kernel_modules.h), or loadable: listed in modules.dep / modules.builtin of
+// the running kernel (or under /sys/module, where a machine shows it).
+Result<bool> module_available(const Host& host, const std::string& module) {
+  auto present = module_in_kernel(host, module);
   if (!present) return std::move(present).error();
   if (*present) return true;
-  auto sys = exists(host, std::string("/sys/module/") + module.name);
+  auto sys = exists(host, "/sys/module/" + module);
   if (!sys) return std::move(sys).error();
   if (*sys) return true;
   auto release = read_or_empty(host, "/proc/sys/kernel/osrelease");
@@ -86,7 +78,7 @@ Result<bool> module_available(const Host& host, const Module& module) {
   for (const char* list : {"modules.dep", "modules.builtin"}) {
     auto text = read_or_empty(host, "/lib/modules/" + kernel + "/" + list);
     if (!text) return std::move(text).error();
-    const std::string file = std::string("/") + module.name + ".ko";
+    const std::string file = "/" + module + ".ko";
     for (const std::string& line : lines_of(*text)) {
       const std::string path = line.substr(0, line.find(':'));
       if (path.find(file) != std::string::npos) return true;
@@ -128,7 +120,7 @@ bool ignored(const std::vector<std::string>& ignore, const std::string& name) {
 
 std::vector<std::string> preflight_check_names(const PreflightOptions& options) {
   std::vector<std::string> names{"IsPrivilegedUser", "CRI", "Swap"};
-  for (const Module& m : kModules) names.push_back(std::string("KernelModule-") + m.name);
+  for (const std::string& m : kernel_modules()) names.push_back("KernelModule-" + m);
   for (int port : options.ports) names.push_back("Port-" + std::to_string(port));
   if (!options.subnets.empty()) names.push_back("SubnetOverlap");
   return names;
@@ -181,15 +173,13 @@ Result<std::vector<PreflightFailure>> run_preflight_checks(
                         "--ignore-preflight-errors=Swap"});
   }
 
-  for (const Module& m : kModules) {
+  for (const std::string& m : kernel_modules()) {
     auto available = module_available(host, m);
     if (!available) return std::move(available).error();
     if (!*available) {
-      failures.push_back(
-          {std::string("KernelModule-") + m.name,
-           std::string("kernel module ") + m.name +
-               " is neither loaded nor available to this kernel",
-           std::string("install the kernel's modules, or build ") + m.name + " into the kernel"});
+      failures.push_back({"KernelModule-" + m,
+                          "kernel module " + m + " is neither loaded nor available to this kernel",
+                          "install the kernel's modules, or build " + m + " into the kernel"});
     }
   }
 

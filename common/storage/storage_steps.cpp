@@ -226,10 +226,9 @@ void add_storage_steps(Phase& phase, const StorageOptions& options, StorageSeams
       fmt::format("{} at {}", mount_unit_name(kMountPoint), kMountPoint), state,
       [] { return std::vector<UnitSpec>{filesystem_mount_unit()}; }, connect));
   phase.steps.push_back(std::make_unique<DataDirsStep>(state));
-  const BootCommand boot = boot_command(options);
   phase.steps.push_back(std::make_unique<StorageUnitsStep>(
       "bind mounts of /var/lib/containerd, /var/lib/kubelet, /var/log/pods; kc-storage.service",
-      state, [boot] { return bind_mount_units(boot); }, connect));
+      state, [options] { return bind_mount_units(options); }, connect));
 }
 
 }  // namespace kc::storage

@@ -72,11 +72,7 @@ UnitSpec filesystem_mount_unit() {
   return UnitSpec{name, {{name, unit}, {kTarget, target}}, true};
 }
 
-BootCommand boot_command(const StorageOptions& options) {
-  return {options.filesystem, options.devices, options.program};
-}
-
-std::vector<UnitSpec> bind_mount_units(const BootCommand& boot) {
+std::vector<UnitSpec> bind_mount_units(const StorageOptions& options) {
   std::vector<UnitSpec> specs;
   const std::string filesystem = mount_unit_name(kMountPoint);
   for (const BindMount& m : bind_mounts()) {
@@ -99,14 +95,14 @@ std::vector<UnitSpec> bind_mount_units(const BootCommand& boot) {
         fmt::arg("source", m.source), fmt::arg("wanted", kTarget));
     specs.push_back(UnitSpec{name, {{name, unit}}, true});
   }
-  specs.push_back(
-      UnitSpec{"kc-storage.service", {{"kc-storage.service", storage_service_unit(boot)}}, false});
+  specs.push_back(UnitSpec{
+      "kc-storage.service", {{"kc-storage.service", storage_service_unit(options)}}, false});
   return specs;
 }
 
-std::string storage_service_unit(const BootCommand& boot) {
-  std::string exec = boot.program + " storage --ephemeral-fs " + boot.filesystem;
-  for (const std::string& d : boot.devices) exec += " --ephemeral-device " + d;
+std::string storage_service_unit(const StorageOptions& options) {
+  std::string exec = options.program + " storage --ephemeral-fs " + options.filesystem;
+  for (const std::string& d : options.devices) exec += " --ephemeral-device " + d;
   return fmt::format(
       "# Written by kc (kc-worker storage).\n"
       "[Unit]\n"

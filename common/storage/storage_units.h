@@ -22,15 +22,6 @@ struct BindMount {
 };
 const std::vector<BindMount>& bind_mounts();
 
-// What kc-storage.service runs at boot: the same flags as this run.
-struct BootCommand {
-  std::string filesystem;                      // --ephemeral-fs
-  std::vector<std::string> devices;            // --ephemeral-device
-  std::string program = "/opt/bin/kc-worker";  // kc-leader on a leader
-};
-// The boot command for these options (the defaults: what the user data enables).
-BootCommand boot_command(const StorageOptions& options);
-
 // systemd-escape --path: "/var/lib/containerd" -> "var-lib-containerd".
 std::string escape_unit_path(const std::string& path);
 // "var-lib-containerd.mount".
@@ -39,10 +30,12 @@ std::string mount_unit_name(const std::string& path);
 // var-mnt-ephemeral.mount (with kc-ephemeral.target, which its [Install] names).
 UnitSpec filesystem_mount_unit();
 // One bind mount unit per bind_mounts(), then kc-storage.service (enabled, not started).
-std::vector<UnitSpec> bind_mount_units(const BootCommand& boot);
-// kc-storage.service alone: ordered before containerd.service, kubelet.service and
-// kc-worker.service. The worker user data enables it too, so that at first boot the disks are
-// ready before containerd first starts (kc-worker.service needs containerd running).
-std::string storage_service_unit(const BootCommand& boot);
+std::vector<UnitSpec> bind_mount_units(const StorageOptions& options);
+// kc-storage.service alone: at every boot, "PROGRAM storage" with the options' filesystem and
+// devices (the defaults: what the worker user data enables); ordered before containerd.service,
+// kubelet.service and kc-worker.service. The worker user data enables it too, so that at first
+// boot the disks are ready before containerd first starts (kc-worker.service needs containerd
+// running).
+std::string storage_service_unit(const StorageOptions& options);
 
 }  // namespace kc::storage

@@ -96,3 +96,65 @@ state() {
   $STANDIN_PREFIX curl -sf "http://127.0.0.1:$CTL_PORT/" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 
+
+# --- kc-leader init in the real-systemd test bed (leader_init.sh, two_hosts.sh). Sourced after
+# testbed_lib.sh. What the leader needs around it, each a stand-in that speaks the real protocol:
+#   - a mirror of the node binaries whose kubeadm is the kubeadm STAND-IN (tests/standins/kubeadm:
+#     it checks argv and the v1beta4 config, makes the CA and admin.conf with real openssl, and
+#     starts the API server STAND-IN as a service of its own), and a kubelet that stays up;
+#   - the IMDSv2 STAND-IN (tests/servers/imds_standin.py, start_imds in lib.sh).
+
+# require_python_yaml: sets YAML_PY (python3-yaml's package directory: the kubeadm stand-in
+# reads the config with it, and the test bed's python3 has none), or skips.
+require_python_yaml() {
+  YAML_PY=$(/usr/bin/python3 -c 'import os, yaml; print(os.path.dirname(yaml.__file__))' 2>/dev/null) ||
+    skip "python3-yaml is not installed (the kubeadm stand-in reads the config with it)"
+}
+
+# make_leader_mirror DIR UNIT [API_STANDIN]: DIR/docroot with make_artifacts' files, whose kubeadm
+# is the kubeadm stand-in (through a wrapper that tells it where its scripts are inside the
+# container and to run the API server stand-in API_STANDIN, default /opt/kc-test/
+# kube_apiserver_standin.py, as systemd unit UNIT), and DIR/catalog.json pinning them.
+make_leader_mirror() {
+  local d=$1 unit=$2 api=${3:-/opt/kc-test/kube_apiserver_standin.py}
+  python3 "$KC_SOURCE_ROOT/tests/servers/make_artifacts.py" "$d/docroot" "$d/cat" --scale 0.01 >/dev/null ||
+    fail "could not make the artifacts"
+  python3 - "$d" "$unit" "$api" <<'PY'
+import hashlib, json, os, sys
+d, unit, api = sys.argv[1:4]
+cat = json.load(open(f"{d}/cat/catalog.json"))
+kubeadm = f"""#!/bin/sh
+# kubeadm for kc's test bed: the kubeadm STAND-IN (tests/standins/kubeadm), copied into the test bed.
+export KC_KUBEADM_STANDIN_DIR=/opt/kc-test/kubeadm KC_APISERVER_STANDIN={api}
+export KC_APISERVER_STANDIN_UNIT={unit}
+exec /opt/kc-test/kubeadm/kubeadm "$@"
+""".encode()
+bodies = {"kubeadm": kubeadm,
+          "kubelet": b"#!/bin/sh\n# stand-in kubelet: stays up as a service would\nexec sleep infinity\n"}
+for a in cat["artifacts"]:
+    if a["name"] in bodies:
+        url = a["url"].replace("{version}", "1.36.3").replace("{arch}", "amd64")
+        with open(os.path.join(d, "docroot", url.split("/", 3)[3]), "wb") as f:
+            f.write(bodies[a["name"]])
+        a["sha256"]["amd64"]["1.36.3"] = hashlib.sha256(bodies[a["name"]]).hexdigest()
+json.dump(cat, open(f"{d}/catalog.json", "w"), indent=1)
+PY
+}
+
+# prepare_leader NAME MIRROR NODE ADDRESS: into the booted container NAME (its root is $ROOT):
+# kc-leader with kc-worker next to it (init's default --kc-worker), the kubeadm and API server
+# stand-ins and MIRROR's catalog under /opt/kc-test, python3-yaml, Flatcar's admin user core
+# (init's default kubeconfig user), and NODE (the private DNS name) resolving to ADDRESS, as the
+# VPC's resolver answers. Needs require_python_yaml.
+prepare_leader() {
+  local name=$1 m=$2 node=$3 address=$4
+  install -D -m 0755 "$KC_LEADER" "$ROOT/opt/kc/kc-leader"
+  install -D -m 0755 "$KC_WORKER" "$ROOT/opt/kc/kc-worker"
+  mkdir -p "$ROOT/opt/kc-test/kubeadm"
+  cp "$KC_SOURCE_ROOT"/tests/standins/kubeadm/{kubeadm,init.py,token.py,join.py} "$ROOT/opt/kc-test/kubeadm/"
+  cp "$STANDIN" "$m/catalog.json" "$ROOT/opt/kc-test/"
+  mkdir -p "$ROOT/usr/lib/python3/dist-packages"
+  cp -r "$YAML_PY" "$ROOT/usr/lib/python3/dist-packages/"
+  inside "$name" useradd --create-home core
+  echo "$address $node" >>"$ROOT/etc/hosts"
+}

@@ -25,60 +25,24 @@ source "$(dirname "$0")/worker_lib.sh"
 require_testbed
 [ "${KC_STATIC:-1}" = 1 ] || skip "kc-leader runs inside the container: needs the static build (-Dstatic=true)"
 command -v openssl >/dev/null || skip "openssl is not installed"
-YAML_PY=$(/usr/bin/python3 -c 'import os, yaml; print(os.path.dirname(yaml.__file__))' 2>/dev/null) ||
-  skip "python3-yaml is not installed (the kubeadm stand-in reads the config with it)"
+require_python_yaml
 
 C=kc-linit-$$
 NODE=ip-10-0-0-10.ec2.internal
 STANDIN_UNIT=kc-test-apiserver
 M=$SCRATCH/m
 
-# The mirror: make_artifacts' files, with the kubeadm stand-in (through a wrapper that tells it
-# where its scripts are inside the container) and a kubelet that stays up.
-python3 "$KC_SOURCE_ROOT/tests/servers/make_artifacts.py" "$M/docroot" "$M/cat" --scale 0.01 >/dev/null ||
-  fail "could not make the artifacts"
-python3 - "$M" "$STANDIN_UNIT" <<'PY'
-import hashlib, json, os, sys
-d, unit = sys.argv[1], sys.argv[2]
-cat = json.load(open(f"{d}/cat/catalog.json"))
-kubeadm = f"""#!/bin/sh
-# kubeadm for leader_init.sh: the kubeadm STAND-IN (tests/standins/kubeadm), copied into the test bed.
-export KC_KUBEADM_STANDIN_DIR=/opt/kc-test/kubeadm KC_APISERVER_STANDIN=/opt/kc-test/kube_apiserver_standin.py
-export KC_APISERVER_STANDIN_UNIT={unit}
-exec /opt/kc-test/kubeadm/kubeadm "$@"
-""".encode()
-bodies = {"kubeadm": kubeadm,
-          "kubelet": b"#!/bin/sh\n# stand-in kubelet: stays up as a service would\nexec sleep infinity\n"}
-for a in cat["artifacts"]:
-    if a["name"] in bodies:
-        url = a["url"].replace("{version}", "1.36.3").replace("{arch}", "amd64")
-        with open(os.path.join(d, "docroot", url.split("/", 3)[3]), "wb") as f:
-            f.write(bodies[a["name"]])
-        a["sha256"]["amd64"]["1.36.3"] = hashlib.sha256(bodies[a["name"]]).hexdigest()
-json.dump(cat, open(f"{d}/catalog.json", "w"), indent=1)
-PY
-
-# nspawn hides /sys/module, where kc sees that overlay is in the kernel (Flatcar shows it).
-testbed_start "$C" --bind /sys/module:/sys/module
+make_leader_mirror "$M" "$STANDIN_UNIT"
+# nspawn hides /sys/module: kc sees overlay in /proc/filesystems, as the container shows it.
+testbed_start "$C"
 LEADER=$("$TB" leader "$C")
-install -D -m 0755 "$KC_LEADER" "$ROOT/opt/kc/kc-leader"
-install -D -m 0755 "$KC_WORKER" "$ROOT/opt/kc/kc-worker"  # next to kc-leader: init's default
-mkdir -p "$ROOT/opt/kc-test/kubeadm"
-cp "$KC_SOURCE_ROOT"/tests/standins/kubeadm/{kubeadm,init.py,token.py,join.py} "$ROOT/opt/kc-test/kubeadm/"
-cp "$KC_SOURCE_ROOT/tests/servers/kube_apiserver_standin.py" "$M/catalog.json" "$ROOT/opt/kc-test/"
-mkdir -p "$ROOT/usr/lib/python3/dist-packages"
-cp -r "$YAML_PY" "$ROOT/usr/lib/python3/dist-packages/"
-inside "$C" useradd --create-home core  # Flatcar's admin user; init's default kubeconfig user
-echo "127.0.0.1 $NODE" >>"$ROOT/etc/hosts"  # the private DNS name, as the VPC's resolver answers
+prepare_leader "$C" "$M" "$NODE" 127.0.0.1
 start_mirror "$LEADER" "$M"
-
-coproc IMDS { exec nsenter -t "$LEADER" -n python3 "$KC_SOURCE_ROOT/tests/servers/imds_standin.py" --log "$SCRATCH/imds.log"; }
-on_exit "kill $IMDS_PID 2>/dev/null || true"
-read -r IMDS_PORT <&"${IMDS[0]}"
+start_imds "$SCRATCH/imds.log" nsenter -t "$LEADER" -n
 
 INIT=(/opt/kc/kc-leader init --cluster-name kc-test --kubernetes-version 1.36.3
   --catalog /opt/kc-test/catalog.json --mirror http://127.0.0.1:8080)
-IMDS_FLAG=(--metadata-endpoint "http://127.0.0.1:$IMDS_PORT")
+IMDS_FLAG=(--metadata-endpoint "$IMDS_URL")
 
 # has_line TEXT ERE WHAT: a line of TEXT matches ERE.
 has_line() { grep -qE "$2" <<<"$1" || fail "$3: no line matches /$2/ in: $1"; }

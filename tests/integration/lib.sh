@@ -107,3 +107,18 @@ CONF
   done
   fail "nginx did not listen on port $NGINX_PORT"
 }
+
+# start_imds LOG [PREFIX...] [-- STAND-IN ARGS...]: the IMDSv2 stand-in (tests/servers/
+# imds_standin.py), run by PREFIX (e.g. `ip netns exec NS`, which execs), logging its requests to
+# LOG; sets IMDS_URL (on 127.0.0.1 of PREFIX's network namespace). Stopped at exit.
+start_imds() {
+  local log=$1 prefix=() args=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do prefix+=("$1"); shift; done
+  [ $# -eq 0 ] || { shift; args=("$@"); }
+  "${prefix[@]}" python3 "$KC_SOURCE_ROOT/tests/servers/imds_standin.py" --log "$log" "${args[@]}" \
+    >"$log.port" 2>>"$log.err" &
+  on_exit "kill $! 2>/dev/null"
+  wait_for "the IMDS stand-in" 10 test -s "$log.port"
+  IMDS_URL=http://127.0.0.1:$(head -n 1 "$log.port")
+}

@@ -1,27 +1,34 @@
 #!/bin/bash
 # Two hosts end to end: a leader and a worker, each a real-systemd nspawn container in a network
-# namespace of this test's own (kcA-PID 10.99.0.1, kcB-PID 10.99.0.2), joined by a veth pair.
+# namespace of this test's own (kcA-PID 10.0.0.10, kcB-PID 10.0.0.11), joined by a veth pair.
 #
-# The leader side: once `kc-leader init` and `kc-leader user-data` run for real (the leader-init
-# and join-data issues), the leader runs them; until then (`kc-leader user-data --format shell`
-# fails) the same roles are played by stand-ins in the leader's namespace: the API server
-# stand-in with a bootstrap token on 10.99.0.1:6443 and a static HTTP server for kc-worker on
-# 10.99.0.1:6444 (what kc-serve serves), and the test writes the shell user data the way the
-# join-data issue specifies it (fetch kc-worker, check its SHA-256, write the join file 0600, run
-# kc-worker join). The worker runs that user data once, as EC2 would, joins through the kubeadm
-# join stand-in, then reboots (persistent clone) and reports "already joined" without a second
-# join; then, cut off from the leader (veth down) and reset, it waits and joins once the link is
-# back up.
+# The leader runs the real `kc-leader init` as leader_init.sh does (the kubeadm stand-in, which
+# starts the API server stand-in, here listening on the leader's every address; its IMDS
+# stand-in), then `kc-leader user-data --format shell --worker-args ...` prints the shell user
+# data. The worker has its own IMDS stand-in and mirror (in its network namespace, so they outlive
+# its reboot; --worker-args names them, as an operator names a mirror) and runs THAT user data
+# once, as root, as EC2 would: it fetches kc-worker from the leader's kc-serve and checks its
+# SHA-256, writes the join file 0600 and kc-worker.env, and joins through the kubeadm join
+# stand-in (discovery and TLS bootstrap against the leader's API server stand-in, the CA hash
+# computed with real openssl). Then the worker reboots (persistent clone): kc-worker.service
+# reports "already joined" without a second join. Then, cut off from the leader (veth down) and
+# reset, it waits and joins once the link is back up; a wrong CA hash and a revoked token fail at
+# once with their documented errors.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/testbed_lib.sh"
 source "$(dirname "$0")/kube_lib.sh"
 source "$(dirname "$0")/worker_lib.sh"
 require_testbed
-[ "${KC_STATIC:-1}" = 1 ] || skip "kc-worker runs inside the container: needs the static build (-Dstatic=true)"
+[ "${KC_STATIC:-1}" = 1 ] || skip "kc-leader and kc-worker run inside the containers: needs the static build (-Dstatic=true)"
 command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+command -v openssl >/dev/null || skip "openssl is not installed"
+command -v curl >/dev/null || skip "curl is not installed (the shell user data fetches kc-worker with it)"
+require_python_yaml
 
 A=kcA-$$ B=kcB-$$
+LEADER_NODE=ip-10-0-0-10.ec2.internal
+WORKER_NODE=ip-10-0-0-11.ec2.internal
 ip netns add "$A"
 on_exit "ip netns del '$A' 2>/dev/null"
 ip netns add "$B"
@@ -29,95 +36,104 @@ on_exit "ip netns del '$B' 2>/dev/null"
 ip link add "v$A" type veth peer name "v$B"
 ip link set "v$A" netns "$A"
 ip link set "v$B" netns "$B"
-ip -n "$A" addr add 10.99.0.1/24 dev "v$A"
-ip -n "$B" addr add 10.99.0.2/24 dev "v$B"
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-# The worker's own IMDS stand-in, on its namespace's loopback (it outlives the reboot there).
-start_worker_imds ip netns exec "$B"
-preset_netns_sysctls "$B"
+ip -n "$A" addr add 10.0.0.10/24 dev "v$A"
+ip -n "$B" addr add 10.0.0.11/24 dev "v$B"
+for ns in "$A" "$B"; do
+  ip -n "$ns" link set lo up
+  preset_netns_sysctls "$ns"
+done
 ip -n "$A" link set "v$A" up
 ip -n "$B" link set "v$B" up
 
-# The leader's PKI: the API server's certificate names 10.99.0.1.
-P=$SCRATCH/pki
-mkdir -p "$P"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kubernetes" -keyout "$P/ca.key" -out "$P/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kube-apiserver" \
-  -keyout "$P/server.key" -out "$P/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:10.99.0.1\nextendedKeyUsage=serverAuth\n' >"$P/server.cnf"
-openssl x509 -req -in "$P/server.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -days 2 \
-  -extfile "$P/server.cnf" -out "$P/server.pem" 2>/dev/null
-HASH=$(ca_hash "$P/ca.pem")
-make_worker_mirror "$SCRATCH/m"
-mkdir -p "$SCRATCH/serve/kc-worker"
-cp "$KC_WORKER" "$SCRATCH/serve/kc-worker/amd64"
-WORKER_SHA=$(sha256sum "$KC_WORKER" | cut -d' ' -f1)
+# install_host_curl ROOT: this machine's curl (Debian bookworm, as the rootfs) and the libraries
+# it needs that the test bed's minimal rootfs lacks, into ROOT: Flatcar has curl, the shell user
+# data fetches kc-worker with it.
+install_host_curl() {
+  local root=$1 lib
+  install -m 0755 "$(command -v curl)" "$root/usr/bin/curl"
+  for lib in $(ldd "$(command -v curl)" | awk '$3 ~ /^\// {print $3}'); do
+    [ -e "$root/usr/lib/x86_64-linux-gnu/${lib##*/}" ] || [ -e "$root/lib/x86_64-linux-gnu/${lib##*/}" ] ||
+      cp -L "$lib" "$root/usr/lib/x86_64-linux-gnu/"
+  done
+}
 
-echo "--- the leader"
-testbed_start "$A" --netns "/run/netns/$A"
-in_a() { ip netns exec "$A" "$@"; }
-# Started with `ip netns exec` itself (it execs), so $! is the server and the exit kills it.
-ip netns exec "$A" python3 "$STANDIN" --tls-dir "$P" --bind 10.99.0.1 --port 6443 --control-port 6445 \
-  --bootstrap-token "$WORKER_TOKEN" >/dev/null 2>>"$SCRATCH/standin.log" &
-on_exit "kill $! 2>/dev/null"
-ip netns exec "$A" python3 -m http.server 6444 --bind 10.99.0.1 --directory "$SCRATCH/serve" >/dev/null 2>&1 &
-on_exit "kill $! 2>/dev/null"
-ip netns exec "$A" python3 -m http.server 8080 --bind 10.99.0.1 --directory "$SCRATCH/m/docroot" >/dev/null 2>&1 &
-on_exit "kill $! 2>/dev/null"
-wait_for "the leader's API server" 10 in_a curl -sk -o /dev/null https://10.99.0.1:6443/version
-wait_for "the leader's kc-worker" 10 in_a curl -sf -o /dev/null http://10.99.0.1:6444/kc-worker/amd64
-CTL_PORT=6445
-STANDIN_PREFIX="ip netns exec $A"
-
-USER_DATA=$SCRATCH/user-data
-if "$KC_LEADER" user-data --format shell >"$USER_DATA" 2>/dev/null; then
-  echo "(kc-leader's own shell user data)"
-else
-  # The shell user data as the join-data issue specifies it (Flatcar runs it as root, once).
-  # python3 fetches here: the test bed's rootfs has no curl.
-  cat >"$USER_DATA" <<EOF
-#!/bin/bash
-set -euo pipefail
-for i in 1 2 3 4 5; do
-  python3 -c 'import urllib.request,sys; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
-    http://10.99.0.1:6444/kc-worker/amd64 /opt/bin/.kc-worker.tmp && break
-  sleep \$i
-done
-echo "$WORKER_SHA  /opt/bin/.kc-worker.tmp" | sha256sum -c --quiet
-chmod 0755 /opt/bin/.kc-worker.tmp && mv /opt/bin/.kc-worker.tmp /opt/bin/kc-worker
-install -d -m 0700 /etc/kc
-umask 077
-cat >/etc/kc/join.json <<'JSON'
-{"version": 1, "apiServerEndpoint": "10.99.0.1:6443", "token": "$WORKER_TOKEN",
- "caCertHashes": ["$HASH"], "kubernetesVersion": "1.36.3", "clusterName": "kc-test",
- "podSubnet": "10.244.0.0/16"}
-JSON
-echo "KC_WORKER_ARGS=--catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 --metadata-endpoint $IMDS_URL" >/etc/kc/kc-worker.env
-exec /opt/bin/kc-worker join --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 --metadata-endpoint $IMDS_URL
-EOF
-fi
-bash -n "$USER_DATA" || fail "the user data is not valid bash"
-
-echo "--- the worker runs the user data"
+M=$SCRATCH/m W=$SCRATCH/w
+make_leader_mirror "$M" kc-test-apiserver /opt/kc-test/apiserver_on_every_address.py
+make_worker_mirror "$W"
 DISK=$(mktemp -d /var/tmp/kc-two-XXXXXX)
 on_exit "rm -rf '$DISK'"
-"$TB" clone "$DISK/rootfs" >/dev/null || fail "could not copy the test bed rootfs"
+# The worker's disk is copied while the leader boots and inits.
+"$TB" clone "$DISK/rootfs" >/dev/null &
+CLONE=$!
+
+echo "--- the leader: kc-leader init"
+testbed_start "$A" --netns "/run/netns/$A"
+LROOT=$ROOT
+prepare_leader "$A" "$M" "$LEADER_NODE" 10.0.0.10
+# The API server stand-in on every address of the leader (kubeadm's listens on 0.0.0.0:6443).
+cat >"$LROOT/opt/kc-test/apiserver_on_every_address.py" <<'PY'
+import runpy, sys
+sys.argv[1:1] = ["--bind", "0.0.0.0"]
+runpy.run_path("/opt/kc-test/kube_apiserver_standin.py", run_name="__main__")
+PY
+start_mirror "$("$TB" leader "$A")" "$M"
+start_imds "$SCRATCH/imds-leader.log" ip netns exec "$A"
+start=$SECONDS
+out=$(wexec "$A" -- /opt/kc/kc-leader init --cluster-name kc-test --kubernetes-version 1.36.3 \
+  --catalog /opt/kc-test/catalog.json --mirror http://127.0.0.1:8080 --metadata-endpoint "$IMDS_URL" 2>&1) ||
+  fail "kc-leader init failed: $out"
+echo "init took $((SECONDS - start)) s"
+grep -q "^\[worker-user-data\] " <<<"$out" || fail "init ran no worker-user-data phase: $out"
+STANDIN_PREFIX="ip netns exec $A"
+CTL_PORT=$(cut -d' ' -f2 "$LROOT/etc/kubernetes/.standin/ports")
+TOKEN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$LROOT/etc/kc/join.json")
+TOKEN_ID=${TOKEN%%.*}
+# What the kubeadm stand-ins cannot do between them: `kubeadm token create` (token.py) keeps its
+# token to itself, where kubeadm writes the bootstrap-token Secret to the API server, and cluster-info
+# names the API server's URL as kubeadm init writes it (its controlPlaneEndpoint).
+ctl "{\"op\": \"bootstrap-token\", \"token\": \"$TOKEN\"}"
+ctl "{\"op\": \"cluster-server\", \"url\": \"https://$LEADER_NODE:6443\"}"
+
+echo "--- the worker's stand-ins; kc-leader user-data --format shell"
+cat >"$SCRATCH/worker-imds.json" <<JSON
+{"local-hostname": "$WORKER_NODE", "local-ipv4": "10.0.0.11", "placement/region": "us-east-1",
+ "placement/availability-zone": "us-east-1a", "instance-id": "i-0fedcba9876543210",
+ "mac": "0e:12:34:56:78:9b", "network/interfaces/macs/0e:12:34:56:78:9b/vpc-ipv4-cidr-blocks": "10.0.0.0/16"}
+JSON
+start_imds "$SCRATCH/imds.log" ip netns exec "$B" -- --values "$SCRATCH/worker-imds.json"
+ip netns exec "$B" python3 -m http.server 8080 --bind 127.0.0.1 --directory "$W/docroot" >/dev/null 2>&1 &
+on_exit "kill $! 2>/dev/null"
+WORKER_ARGS=(--catalog /etc/kc/catalog.json --mirror http://127.0.0.1:8080 --metadata-endpoint "$IMDS_URL")
+USER_DATA=$SCRATCH/user-data
+wexec "$A" -- /opt/kc/kc-leader user-data --format shell "--worker-args=${WORKER_ARGS[*]}" >"$USER_DATA" ||
+  fail "kc-leader user-data --format shell failed"
+bash -n "$USER_DATA" || fail "the user data is not valid bash"
+grep -qx "url='http://$LEADER_NODE:6444/kc-worker/amd64'" "$USER_DATA" || fail "the user data does not fetch from kc-serve: $(cat "$USER_DATA")"
+WORKER_SHA=$(sha256sum <"$KC_WORKER" | cut -d' ' -f1)
+grep -qx "sha256='$WORKER_SHA'" "$USER_DATA" || fail "the user data does not pin the served kc-worker"
+grep -qx "exec /opt/bin/kc-worker join ${WORKER_ARGS[*]}" "$USER_DATA" || fail "the first join does not get --worker-args"
+
+echo "--- the worker runs the user data, as root, once"
+wait "$CLONE" || fail "could not copy the test bed rootfs"
 testbed_start "$B" --persistent "$DISK/rootfs" --netns "/run/netns/$B"
-mkdir -p "$ROOT/opt/bin"
-install -D -m 0644 "$SCRATCH/m/catalog.json" "$ROOT/etc/kc/catalog.json"
+install_host_curl "$ROOT"
+install -D -m 0644 "$W/catalog.json" "$ROOT/etc/kc/catalog.json"
+echo "10.0.0.10 $LEADER_NODE" >>"$ROOT/etc/hosts"  # the VPC's resolver, for the leader's name
 [ -e "$ROOT/lib/systemd/system/containerd.service" ] ||
   fail "the test bed rootfs has no containerd (tests/testbed/systemd-testbed.sh installs it)"
 install -m 0700 "$USER_DATA" "$ROOT/var/lib/user-data"
+start=$SECONDS
 out=$(wexec "$B" -- /var/lib/user-data 2>&1) || fail "the user data failed: $out"
-echo "$out" | tail -n 2
-grep -q ' joined, API server 10.99.0.1:6443' <<<"$out" || fail "the worker did not join: $out"
-grep -q 'ip-10-0-0-10.ec2.internal joined' <<<"$out" || fail "the node name is not its IMDS's: $out"
-grep -q 'aws:///us-east-1a/i-0123456789abcdef0' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "no providerID in kubeadm-join.yaml"
+echo "the user data took $((SECONDS - start)) s"
+echo "$out" | tail -n 1
+grep -q "$WORKER_NODE joined, API server $LEADER_NODE:6443" <<<"$out" || fail "the worker did not join as its IMDS says: $out"
+grep -q 'aws:///us-east-1a/i-0fedcba9876543210' "$ROOT/etc/kc/kubeadm-join.yaml" || fail "no providerID in kubeadm-join.yaml"
 [ "$(prop "$B" containerd.service ActiveState)" = active ] || fail "preflight did not start containerd"
 [ "$(stat -c %a "$ROOT/etc/kc/join.json")" = 600 ] || fail "join.json is not 0600"
 [ "$(sha256sum <"$ROOT/opt/bin/kc-worker" | cut -d' ' -f1)" = "$WORKER_SHA" ] || fail "kc-worker differs from the leader's"
+grep -qx "KC_WORKER_ARGS=${WORKER_ARGS[*]}" "$ROOT/etc/kc/kc-worker.env" || fail "kc-worker.env does not hold --worker-args"
 [ "$(kubeadm_joins)" = 1 ] || fail "expected one kubeadm join"
-[ "$(state 's["joins"][0]["user"]')" = "system:bootstrap:abcdef" ] || fail "the leader saw no TLS bootstrap"
+[ "$(state 's["joins"][0]["user"]')" = "system:bootstrap:$TOKEN_ID" ] || fail "the leader saw no TLS bootstrap with init's token"
 
 echo "--- the worker reboots: already joined"
 "$TB" stop "$B"
@@ -131,10 +147,33 @@ echo "--- the leader unreachable for a while (veth down), then back"
 inside "$B" /opt/bin/kubeadm reset --force >/dev/null
 ip -n "$A" link set "v$A" down
 (sleep 4; ip -n "$A" link set "v$A" up) &
-out=$(wexec "$B" -- /opt/bin/kc-worker join --join-timeout 60s --catalog /etc/kc/catalog.json --mirror http://10.99.0.1:8080 \
-  --metadata-endpoint "$IMDS_URL" 2>&1) ||
+out=$(wexec "$B" -- /opt/bin/kc-worker join --join-timeout 60s "${WORKER_ARGS[@]}" 2>&1) ||
   fail "join after the link came back failed: $out"
 grep -q 'attempt 1: ' <<<"$out" || fail "no retry logged while the leader was unreachable: $out"
-grep -q ' joined, API server 10.99.0.1:6443' <<<"$out" || fail "not joined: $out"
+grep -q " joined, API server $LEADER_NODE:6443" <<<"$out" || fail "not joined: $out"
 [ "$(kubeadm_joins)" = 2 ] || fail "expected the second join"
+
+echo "--- a wrong CA hash fails at once, saying so"
+inside "$B" /opt/bin/kubeadm reset --force >/dev/null
+HASH=$(ca_hash "$LROOT/etc/kubernetes/pki/ca.crt")
+grep -qF "\"$HASH\"" "$ROOT/etc/kc/join.json" || fail "the join file does not pin the leader's CA ($HASH)"
+(umask 077; printf '%s\n' "$TOKEN" >"$ROOT/etc/kc/token")
+start=$SECONDS
+rc=0
+out=$(wexec "$B" -- /opt/bin/kc-worker join --api-server "$LEADER_NODE:6443" --token-file /etc/kc/token \
+  --discovery-token-ca-cert-hash "sha256:$(printf '1%.0s' {1..64})" "${WORKER_ARGS[@]}" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "a wrong CA hash exited $rc: $out"
+grep -q 'cluster CA does not match the pinned hash' <<<"$out" || fail "the error does not say CA mismatch: $out"
+grep -q "$HASH" <<<"$out" || fail "the error does not name the cluster's hash: $out"
+((SECONDS - start < 15)) || fail "a CA mismatch was retried"
+[ "$(kubeadm_joins)" = 2 ] || fail "kubeadm ran despite the CA mismatch"
+
+echo "--- a revoked token fails at once, saying so"
+ctl "{\"op\": \"delete-bootstrap-token\", \"id\": \"$TOKEN_ID\"}"  # as kubeadm token delete
+rc=0
+out=$(wexec "$B" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]}" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "a revoked token exited $rc: $out"
+grep -q 'bootstrap token rejected' <<<"$out" || fail "the error does not say token rejected: $out"
+grep -q 'kc-leader token rotate' <<<"$out" || fail "the error does not say what to do: $out"
+[ "$(kubeadm_joins)" = 2 ] || fail "kubeadm ran with a revoked token"
 echo "PASS"

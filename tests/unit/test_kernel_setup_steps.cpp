@@ -6,7 +6,7 @@
 
 TEST_CASE("kernel modules: persisted in modules-load.d; a missing one is loaded with modprobe") {
   ScratchDir root;
-  root.write("sys/module/overlay/refcnt", "1\n");
+  root.write("proc/filesystems", "nodev\toverlay\n");
   kc::Host host(root.path());
   std::vector<std::vector<std::string>> ran;
   kc::node::KernelModulesStep step(

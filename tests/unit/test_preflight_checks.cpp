@@ -11,7 +11,7 @@ namespace {
 // A scratch root that passes every check: modules present, no swap, no listener, a containerd
 // unit installed (nothing answers on its socket, so the next step would start it).
 void healthy(const ScratchDir& root) {
-  root.write("sys/module/overlay/refcnt", "0\n");
+  root.write("proc/filesystems", "nodev\tproc\nnodev\toverlay\n");
   root.write("proc/sys/net/bridge/bridge-nf-call-iptables", "0\n");
   root.write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
   root.write("proc/net/tcp",
@@ -137,4 +137,18 @@ TEST_CASE(
   auto quiet = ignoring.check(context);
   REQUIRE(quiet.ok());
   CHECK(quiet->changes.empty());
+}
+
+TEST_CASE("preflight: overlay is seen in /proc/filesystems, or under /sys/module on a machine") {
+  ScratchDir root;
+  healthy(root);
+  root.write("proc/filesystems", "nodev\tproc\n\text4\n");
+  kc::Host host(root.path());
+  auto missing = kc::node::run_preflight_checks(host, leader_options(), {});
+  REQUIRE(missing.ok());
+  CHECK(names(*missing) == std::vector<std::string>{"KernelModule-overlay"});
+  root.write("sys/module/overlay/refcnt", "0\n");
+  auto machine = kc::node::run_preflight_checks(host, leader_options(), {});
+  REQUIRE(machine.ok());
+  CHECK(machine->empty());
 }

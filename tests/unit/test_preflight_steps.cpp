@@ -19,7 +19,7 @@ TEST_CASE("preflight steps: the checks, then containerd, kernel modules, sysctls
 
 TEST_CASE("preflight steps: a failed check stops the phase before it changes the host") {
   ScratchDir root;
-  root.write("sys/module/overlay/refcnt", "0\n");
+  root.write("proc/filesystems", "nodev\tproc\nnodev\toverlay\n");
   root.write("proc/sys/net/bridge/bridge-nf-call-iptables", "0\n");
   root.write("proc/swaps",
              "Filename\tType\tSize\tUsed\tPriority\n/swapfile file 1024 0 -2\n");  // swap on

@@ -37,7 +37,10 @@ TEST_CASE(
 }
 
 TEST_CASE("bind mounts of containerd's, kubelet's and the pod logs' directories") {
-  auto specs = bind_mount_units({"xfs", {"/dev/nvme1n1", "/dev/nvme2n1"}});
+  StorageOptions options;
+  options.filesystem = "xfs";
+  options.devices = {"/dev/nvme1n1", "/dev/nvme2n1"};
+  auto specs = bind_mount_units(options);
   REQUIRE(specs.size() == 4);
   CHECK(specs[0].name == "var-lib-containerd.mount");
   CHECK(specs[1].name == "var-lib-kubelet.mount");
@@ -66,8 +69,17 @@ TEST_CASE("bind mounts of containerd's, kubelet's and the pod logs' directories"
 }
 
 TEST_CASE("kc-storage.service of a leader runs kc-leader storage") {
-  const auto specs = bind_mount_units(BootCommand{"ext4", {}, "/opt/bin/kc-leader"});
+  StorageOptions leader;
+  leader.program = "/opt/bin/kc-leader";
+  const auto specs = bind_mount_units(leader);
   REQUIRE(specs.size() == 4);
   CHECK(specs[3].files[0].content.find(
             "\nExecStart=/opt/bin/kc-leader storage --ephemeral-fs ext4\n") != std::string::npos);
+}
+
+TEST_CASE("kc-storage.service from the default options: what the worker user data enables") {
+  const std::string unit = storage_service_unit({});
+  CHECK(unit.find("\nExecStart=/opt/bin/kc-worker storage --ephemeral-fs ext4\n") !=
+        std::string::npos);
+  CHECK(bind_mount_units({}).back().files[0].content == unit);
 }

@@ -140,3 +140,59 @@ TEST_CASE("user data formats by name") {
   CHECK(bad.error().why == "expected ignition or shell");
   CHECK(format_name(UserDataFormat::shell) == "shell");
 }
+
+TEST_CASE("--worker-args: kc-worker.env for every boot, and the shell's first join gets them") {
+  const std::string args = "--mirror http://10.0.0.10:8080  --metadata-endpoint\thttp://x:1";
+  const std::string env =
+      "KC_WORKER_ARGS=--mirror http://10.0.0.10:8080 --metadata-endpoint http://x:1\n";
+  auto script = make_user_data(UserDataFormat::shell, sample(), kWorker, args);
+  REQUIRE_MESSAGE(script.ok(), script.error().message());
+  CHECK(script->find("cat >\"$root/etc/kc/kc-worker.env\" <<'KC_WORKER_ENV'\n") !=
+        std::string::npos);
+  CHECK(script->find("\n" + env + "KC_WORKER_ENV\n") != std::string::npos);
+  // written before the KC_ROOT exit, so a test sees it; the join last, with the flags
+  CHECK(script->find("kc-worker.env") < script->find("[ -z \"$root\" ] || exit 0"));
+  const std::string last =
+      "exec /opt/bin/kc-worker join --mirror http://10.0.0.10:8080 --metadata-endpoint "
+      "http://x:1\n";
+  CHECK(script->rfind(last) == script->size() - last.size());
+
+  auto data = make_user_data(UserDataFormat::ignition, sample(), kWorker, args);
+  REQUIRE(data.ok());
+  CHECK(data->find("\"path\":\"/etc/kc/kc-worker.env\"") != std::string::npos);
+  const json file = file_at(json::parse(*data), "/etc/kc/kc-worker.env");
+  CHECK(file["mode"] == 0644);
+  const std::string source = file["contents"]["source"];
+  auto decoded = base64_decode(source.substr(std::string("data:;base64,").size()));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->find("\n" + env) != std::string::npos);
+}
+
+TEST_CASE("no --worker-args: no kc-worker.env, the user data as before") {
+  for (auto format : {UserDataFormat::ignition, UserDataFormat::shell}) {
+    auto none = make_user_data(format, sample(), kWorker);
+    auto blank = make_user_data(format, sample(), kWorker, "  ");
+    REQUIRE(none.ok());
+    REQUIRE(blank.ok());
+    CHECK(*none == *blank);
+    CHECK(none->find("KC_WORKER_ENV") == std::string::npos);
+    CHECK(none->find("\"path\":\"/etc/kc/kc-worker.env\"") == std::string::npos);
+  }
+}
+
+TEST_CASE("--worker-args that a shell or systemd would read specially, or join data: refused") {
+  for (const std::string bad : {"--mirror 'http://x'", "--mirror $(reboot)", "--a;b", "--x\\y",
+                                "--mirror\nhttp://x", "--a\"b"}) {
+    auto data = make_user_data(UserDataFormat::shell, sample(), kWorker, bad);
+    REQUIRE_FALSE(data.ok());
+    CHECK(data.error().where == "--worker-args");
+    CHECK(data.error().why.find("has a character other than") != std::string::npos);
+  }
+  for (const std::string join : {"--token abcdef.0123456789abcdef", "--token=x",
+                                 "--discovery-token-ca-cert-hash sha256:x", "--api-server=a:1"}) {
+    auto data = make_user_data(UserDataFormat::ignition, sample(), kWorker, join);
+    REQUIRE_FALSE(data.ok());
+    CHECK(data.error().why.find("belongs in the join file") != std::string::npos);
+    CHECK(data.error().message().find("0123456789abcdef") == std::string::npos);
+  }
+}
