@@ -186,16 +186,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     if (size_t slash = value.find('/'); slash != std::string_view::npos) {
       const std::string total_text(value.substr(slash + 1));
       char* end = nullptr;
-      const uint64_t total = std::strtoull(total_text.c_str(), &end, 10);
+      const uint64_t file_size = std::strtoull(total_text.c_str(), &end, 10);
       if (end != total_text.c_str()) {
         Job& job = *s->job;
-        if (total > job.request->max_bytes) {
+        if (file_size > job.request->max_bytes) {
           s->fatal = too_large(job);
           return 0;
         }
         if (job.size == kUnknown && s->end == kUnknown) {  // resuming a body of unknown length
-          job.size = total;
-          s->end = total;
+          job.size = file_size;
+          s->end = file_size;
         }
       }
     }
@@ -458,27 +458,28 @@ class Engine {
   }
 
   void schedule() {
-    const int budget = this->budget();
+    const int most = budget();
     const auto now = Clock::now();
     // Retries that are due.
     for (const auto& job : jobs_) {
       if (job.finished) continue;
       for (const auto& s : job.segments) {
-        if (active_ >= budget) return;
+        if (active_ >= most) return;
         if (!s->done && !s->easy && s->not_before <= now) start(*s);
       }
     }
     // Files not started yet.
     for (auto& job : jobs_) {
-      if (active_ >= budget) return;
+      if (active_ >= most) return;
       if (job.finished || job.started) continue;
       job.started = true;
       job.segments.push_back(std::make_unique<Segment>());
       job.segments.back()->job = &job;
       start(*job.segments.back());
     }
-    // Connections the rate asks for take the second half of the largest remaining piece.
-    while (active_ < std::min(budget, target_)) {
+    // Connections the rate asks for take the second half of the largest remaining piece (of a
+    // finish_early file while it has one).
+    while (active_ < std::min(most, target_)) {
       Segment* largest = nullptr;
       uint64_t best = 0;
       for (auto& job : jobs_) {
@@ -486,7 +487,9 @@ class Engine {
         for (auto& s : job.segments) {
           if (!s->easy || s->done || s->end == kUnknown || s->start >= s->end) continue;
           if (s->end - s->start < 2 * options_.min_segment) continue;
-          const uint64_t score = (s->end - s->start) * (job.request->finish_early ? 2 : 1);
+          // A file with work after its download (extraction) first, so that work overlaps.
+          const uint64_t score =
+              (s->end - s->start) + (job.request->finish_early ? uint64_t{1} << 62 : uint64_t{0});
           if (score > best) {
             best = score;
             largest = s.get();

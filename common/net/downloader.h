@@ -60,7 +60,7 @@ struct DownloadOptions {
   int max_connections = 12;  // over all files together
   // The aggregate rate is measured over windows this long (no transfer starting or ending) to
   // decide whether another segment is worth opening.
-  std::chrono::milliseconds growth_window{150};
+  std::chrono::milliseconds growth_window{100};
   uint64_t min_segment = 4 << 20;                // never split below this many bytes per segment
   int retries = 5;                               // transient failures retried per segment
   std::chrono::milliseconds first_backoff{250};  // doubles per attempt, at most 8 s

@@ -165,8 +165,8 @@ class HttpStandin {
     bool found = false;
     std::string location;
     size_t stall = std::string::npos;
-    double pace = 0;
-    bool pace_shared = false;
+    double rate = 0;
+    bool rate_shared = false;
     bool unsized = false;
     {
       std::lock_guard<std::mutex> hold(mutex_);
@@ -176,8 +176,8 @@ class HttpStandin {
         stall = st->second;
         if (stall_once_.erase(path) > 0) stalls_.erase(st);
       }
-      pace = pace_;
-      pace_shared = pace_shared_;
+      rate = pace_;
+      rate_shared = pace_shared_;
       unsized = unsized_.count(path) > 0;
       auto fault = faults_.find(path);
       if (fault != faults_.end() && !fault->second.empty()) {
@@ -228,9 +228,9 @@ class HttpStandin {
     head += "Accept-Ranges: bytes\r\n";
     if (!unsized || !whole) head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     head += "Connection: close\r\n\r\n";
-    if (pace > 0) {
+    if (rate > 0) {
       send_all(fd, head);
-      send_paced(fd, body, pace, pace_shared);
+      send_paced(fd, body, rate, rate_shared);
     } else {
       send_all(fd, head + body);
     }
