@@ -27,8 +27,9 @@
 // "{version}" and "{arch}" in "url" are replaced. Every installed file gets mode 0755. A
 // version/arch without a pinned digest is refused unless unpinned versions are allowed; then kc
 // checks the download against the upstream "<url>.sha256" file, which is a weaker check (it
-// comes from the same server as the file). A download larger than its max_size (announced or
-// received) is stopped at that byte, before the digest check could fail.
+// comes from the same server as the file). A download larger than its max_size is refused before
+// its body when its size is announced (Content-Length, or a Content-Range total), and otherwise
+// stopped at the byte that passes it, before the digest check could fail.
 #pragma once
 
 #include <cstdint>

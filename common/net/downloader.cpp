@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/core/sha256.h"
+#include "common/net/downloader_growth.h"
 
 namespace kc {
 namespace {
@@ -25,6 +26,7 @@ struct Job;
 
 struct Segment {
   Job* job = nullptr;
+  uint64_t begin = 0;       // first byte of this segment's range
   uint64_t start = 0;       // next byte to write
   uint64_t end = kUnknown;  // exclusive
   uint64_t request_start = 0;
@@ -52,6 +54,7 @@ struct Job {
   std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
   uint64_t hashed = 0;  // bytes [0, hashed) went into `hash`
   uint64_t received = 0;
+  uint64_t fetched = 0;  // body bytes taken in all, never rewound: the aggregate rate's counter
   size_t index = 0;
   bool started = false;
   bool verifying = false;  // handed to a verifier thread
@@ -179,6 +182,23 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         return 0;
       }
     }
+    // "bytes 5000-99999/100000": the whole file's size, known before this response's body.
+    if (size_t slash = value.find('/'); slash != std::string_view::npos) {
+      const std::string total_text(value.substr(slash + 1));
+      char* end = nullptr;
+      const uint64_t file_size = std::strtoull(total_text.c_str(), &end, 10);
+      if (end != total_text.c_str()) {
+        Job& job = *s->job;
+        if (file_size > job.request->max_bytes) {
+          s->fatal = too_large(job);
+          return 0;
+        }
+        if (job.size == kUnknown && s->end == kUnknown) {  // resuming a body of unknown length
+          job.size = file_size;
+          s->end = file_size;
+        }
+      }
+    }
   }
   return total;
 }
@@ -215,6 +235,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   s->start += take;
   job.received += take;
+  job.fetched += take;
   if (job.request->durable && s->start - s->synced >= (8u << 20)) {
     // Starts writing back now so that the fsync before the rename has little left to do.
     ::sync_file_range(job.fd, static_cast<off_t>(s->synced),
@@ -236,6 +257,7 @@ class Engine {
       jobs_[i].request = &requests[i];
       jobs_[i].index = i;
     }
+    target_ = std::min<int>(budget(), static_cast<int>(std::max<size_t>(1, requests.size())));
   }
   ~Engine() {
     for (auto& t : verifiers_) t.join();
@@ -265,6 +287,8 @@ class Engine {
       int running = 0;
       curl_multi_perform(multi_, &running);
       collect();
+      measure();
+      catch_up();
       if (options_.progress && Clock::now() - last_progress >= std::chrono::milliseconds(250)) {
         last_progress = Clock::now();
         options_.progress(progress(), false);
@@ -320,12 +344,16 @@ class Engine {
     curl_easy_cleanup(s.easy);
     s.easy = nullptr;
     --active_;
+    ++churn_;
+    // On a saturated link a connection that ends is not replaced (see downloader_growth.h).
+    if (growth_.saturated) target_ = std::min(target_, std::max(1, active_));
   }
 
   void start(Segment& s) {
     Job& job = *s.job;
     s.easy = curl_easy_init();
     ++active_;
+    ++churn_;
     s.checked = false;
     s.reached_end = false;
     s.errbuf[0] = 0;
@@ -375,28 +403,83 @@ class Engine {
     return out;
   }
 
+  int budget() const { return std::max(1, options_.max_connections); }
+
+  // The digest takes a file's bytes in order: a segment's bytes are hashed as they stream in once
+  // the digest has reached its start, and what a later segment wrote before that is read back
+  // here, a few MB per turn, so that little is left to hash after the last byte.
+  void catch_up() {
+    constexpr uint64_t kPerTurn = 2 << 20;
+    for (auto& job : jobs_) {
+      if (job.finished || job.verifying || job.segments.size() < 2) continue;
+      uint64_t left = kPerTurn;
+      while (left > 0) {
+        auto holder = std::find_if(job.segments.begin(), job.segments.end(), [&](const auto& s) {
+          return s->begin <= job.hashed && job.hashed < s->start;
+        });
+        if (holder == job.segments.end()) break;
+        catch_up_buffer_.resize(1 << 20);
+        const size_t want = static_cast<size_t>(
+            std::min<uint64_t>({left, (*holder)->start - job.hashed, catch_up_buffer_.size()}));
+        const ssize_t n =
+            ::pread(job.fd, catch_up_buffer_.data(), want, static_cast<off_t>(job.hashed));
+        if (n <= 0) break;  // the verifier reads it again and reports what is wrong
+        job.hash->update(catch_up_buffer_.data(), static_cast<size_t>(n));
+        job.hashed += static_cast<uint64_t>(n);
+        left -= static_cast<uint64_t>(n);
+      }
+    }
+  }
+
+  // Measures the aggregate rate over a window in which no transfer started or ended (after a
+  // third of it to settle: new connections need their handshake), and lets decide_growth()
+  // set how many connections to keep busy.
+  void measure() {
+    const auto now = Clock::now();
+    uint64_t fetched = 0;
+    for (const auto& job : jobs_) fetched += job.fetched;
+    const auto window = std::max(options_.growth_window, std::chrono::milliseconds(3));
+    if (!window_ || window_->churn != churn_) {
+      window_ = Window{now + window / 3, fetched, churn_};
+      return;
+    }
+    if (now < window_->settled) {
+      window_->fetched = fetched;
+      return;
+    }
+    const std::chrono::duration<double> elapsed = now - window_->settled;
+    if (elapsed < window * 2 / 3 || active_ == 0) return;
+    const RateSample sample{active_,
+                            static_cast<double>(fetched - window_->fetched) / elapsed.count()};
+    const GrowthDecision decision = decide_growth(growth_, sample, budget());
+    growth_ = decision.state;
+    target_ = decision.target;
+    window_.reset();
+  }
+
   void schedule() {
-    const int budget = std::max(1, options_.max_connections);
+    const int most = budget();
     const auto now = Clock::now();
     // Retries that are due.
     for (const auto& job : jobs_) {
       if (job.finished) continue;
       for (const auto& s : job.segments) {
-        if (active_ >= budget) return;
+        if (active_ >= most) return;
         if (!s->done && !s->easy && s->not_before <= now) start(*s);
       }
     }
     // Files not started yet.
     for (auto& job : jobs_) {
-      if (active_ >= budget) return;
+      if (active_ >= most) return;
       if (job.finished || job.started) continue;
       job.started = true;
       job.segments.push_back(std::make_unique<Segment>());
       job.segments.back()->job = &job;
       start(*job.segments.back());
     }
-    // Idle connections take the second half of the largest remaining piece.
-    while (active_ < budget) {
+    // Connections the rate asks for take the second half of the largest remaining piece (of a
+    // finish_early file while it has one).
+    while (active_ < std::min(most, target_)) {
       Segment* largest = nullptr;
       uint64_t best = 0;
       for (auto& job : jobs_) {
@@ -404,7 +487,9 @@ class Engine {
         for (auto& s : job.segments) {
           if (!s->easy || s->done || s->end == kUnknown || s->start >= s->end) continue;
           if (s->end - s->start < 2 * options_.min_segment) continue;
-          const uint64_t score = (s->end - s->start) * (job.request->finish_early ? 2 : 1);
+          // A file with work after its download (extraction) first, so that work overlaps.
+          const uint64_t score =
+              (s->end - s->start) + (job.request->finish_early ? uint64_t{1} << 62 : uint64_t{0});
           if (score > best) {
             best = score;
             largest = s.get();
@@ -416,6 +501,7 @@ class Engine {
       Job& job = *largest->job;
       auto piece = std::make_unique<Segment>();
       piece->job = &job;
+      piece->begin = mid;
       piece->start = mid;
       piece->end = largest->end;
       largest->end = mid;
@@ -533,6 +619,18 @@ class Engine {
   CURLM* multi_ = nullptr;
   int active_ = 0;
   std::vector<std::thread> verifiers_;
+  // The segment growth (downloader_growth.h): connections to keep busy, and the window the
+  // aggregate rate is measured over.
+  struct Window {
+    Clock::time_point settled;
+    uint64_t fetched = 0;  // all jobs' bytes when the window settled
+    uint64_t churn = 0;    // churn_ when it opened
+  };
+  int target_ = 1;
+  GrowthState growth_;
+  std::vector<char> catch_up_buffer_;
+  std::optional<Window> window_;
+  uint64_t churn_ = 0;  // transfers started or stopped so far
 };
 
 size_t append_text(char* data, size_t size, size_t count, void* user) {

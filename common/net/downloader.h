@@ -4,10 +4,12 @@
 // kc::Host::stage) and hashed while it streams in. Transient failures (connect errors, timeouts,
 // 5xx, truncated bodies, stalls below a minimum rate) are retried with exponential backoff,
 // resuming with an HTTP Range request where the server accepts ranges; permanent ones (4xx, digest
-// mismatch, a full disk) fail that file at once. Where the server accepts ranges, idle connections
-// take over the second half of the largest remaining piece of a file (ranged segments in parallel,
-// as the AWS CLI does for large S3 objects), up to a bounded total number of connections; the whole
-// file is verified after. Proxies come from https_proxy / HTTPS_PROXY / no_proxy, which libcurl
+// mismatch, a full disk) fail that file at once. Every file starts on one connection; where the
+// server accepts ranges, more connections take over the second half of the largest remaining piece
+// of a file (ranged segments in parallel, as the AWS CLI does for large S3 objects) while they
+// raise the aggregate rate (downloader_growth.h: a per-connection cap is worth splitting, a
+// saturated shared link is not), up to a bounded total number of connections; the whole file is
+// verified after. Proxies come from https_proxy / HTTPS_PROXY / no_proxy, which libcurl
 // reads itself.
 #pragma once
 
@@ -55,7 +57,10 @@ struct ProgressItem {
 
 struct DownloadOptions {
   http::TlsOptions tls;
-  int max_connections = 12;                      // over all files together
+  int max_connections = 12;  // over all files together
+  // The aggregate rate is measured over windows this long (no transfer starting or ending) to
+  // decide whether another segment is worth opening.
+  std::chrono::milliseconds growth_window{100};
   uint64_t min_segment = 4 << 20;                // never split below this many bytes per segment
   int retries = 5;                               // transient failures retried per segment
   std::chrono::milliseconds first_backoff{250};  // doubles per attempt, at most 8 s

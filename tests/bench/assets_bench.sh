@@ -4,9 +4,13 @@
 # loopback is rate-limited in the kernel with tc, in two scenarios:
 #   per-connection: every TCP connection capped at PER_CONN_MBIT (one HTB class per client port;
 #                   the namespace's ephemeral port range is narrowed so each connection has one)
-#   shared:         one tbf for everything at SHARED_MBIT
-# In each, the upstream script's way (sequential curl -o and curl | tar, no verification) is timed
-# in the same run as the baseline. Needs root (ip netns, tc).
+#   shared:         one tbf for everything at SHARED_MBIT: one cap shared by all connections
+#                   (unlike nginx's limit_rate, which is per connection)
+# The limiter check before each prints one connection's rate and two connections' total: about
+# 2x under the per-connection cap, about 1x under the shared one. In each, the upstream script's
+# way (sequential curl -o and curl | tar, no verification) is timed in the same run as the
+# baseline; runs alternate between the two, so that load from elsewhere hits both alike. Needs
+# root (ip netns, tc).
 #
 # Usage: tests/bench/assets_bench.sh [BUILD_DIR]   (default: build)
 # Env: PER_CONN_MBIT (200 = 25 MB/s), SHARED_MBIT (800 = 100 MB/s), RUNS (3), SCENARIOS
@@ -100,23 +104,41 @@ kc_install() {
   # shellcheck disable=SC2086
   "$KC_WORKER" install --root "$1" --catalog "$SCRATCH/cat/catalog.json" --mirror "$M" \
     --ca-file "$CA" --kubernetes-version 1.36.3 --arch amd64 --log-level warn ${KC_BENCH_ARGS:-} \
-    "${@:2}" >/dev/null || { echo "kc-worker install failed" >&2; exit 1; }
+    "${@:2}" >"$SCRATCH/kc.out" || { echo "kc-worker install failed" >&2; exit 1; }
+  # "(280.0 MB in 1.2 s, 13 transfer(s))": the connections kc opened in all
+  grep -o '[0-9]* transfer(s)' "$SCRATCH/kc.out" | grep -o '^[0-9]*' >>"$SCRATCH/transfers"
 }
 
-# median of RUNS timings of a command run on a fresh root
-timed() {
-  local i t0 t1 times=()
+# "median min max" of a list of numbers
+stats() { sort -n | awk '{v[NR] = $1} END {printf "%s %s %s", v[int((NR + 1) / 2)], v[1], v[NR]}'; }
+
+# RUNS timings of each of two commands, alternating, each on a fresh root; sets BASE and KC to
+# "median min max" and TRANSFERS to kc's connections (median min max).
+timed_pair() {
+  local i t0 t1 a=() b=()
+  : >"$SCRATCH/transfers"
   for i in $(seq 1 "$RUNS"); do
     rm -rf "$SCRATCH/r"
     t0=$(now)
-    "$@" "$SCRATCH/r"
+    "$1" "$SCRATCH/r"
     t1=$(now)
-    times+=("$(calc "$t1-$t0")")
+    a+=("$(calc "$t1-$t0")")
+    rm -rf "$SCRATCH/r"
+    t0=$(now)
+    "$2" "$SCRATCH/r"
+    t1=$(now)
+    b+=("$(calc "$t1-$t0")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p"
+  BASE=$(printf '%s\n' "${a[@]}" | stats)
+  KC=$(printf '%s\n' "${b[@]}" | stats)
+  TRANSFERS=$(stats <"$SCRATCH/transfers")
+  echo "  runs: upstream way ${a[*]} s; kc ${b[*]} s"
 }
+ratio() { calc "$1/$2"; }
+spread() { echo "$(ratio "$2" "$4")-$(ratio "$3" "$4")"; }
 
-printf '\nartifacts: %s bytes in total, largest %s bytes; %s run(s) each, median shown\n' "$TOTAL" "$LARGEST" "$RUNS"
+printf '\nartifacts: %s bytes in total, largest %s bytes; %s run(s) each, median shown; load average %s\n' \
+  "$TOTAL" "$LARGEST" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
 results=()
 for scenario in ${SCENARIOS:-per-connection shared}; do
   if [ "$scenario" = per-connection ]; then
@@ -135,10 +157,15 @@ for scenario in ${SCENARIOS:-per-connection shared}; do
     printf '\n[%s: %s MB/s in total] limiter check: one connection %s MB/s, two at once %s MB/s in total\n' "$scenario" "$(calc "$rate/1e6")" "$ra" "$rb"
     bound_name="total bytes / shared rate"
   fi
-  base=$(timed upstream_way) || exit 1
-  kc=$(timed kc_install) || exit 1
-  printf '  upstream way (sequential curl, no verification): %8s s  = %sx the bound\n' "$base" "$(calc "$base/$bound")"
-  printf '  kc-worker install (verified, atomic):            %8s s  = %sx the bound\n' "$kc" "$(calc "$kc/$bound")"
+  timed_pair upstream_way kc_install
+  read -r base base_min base_max <<<"$BASE"
+  read -r kc kc_min kc_max <<<"$KC"
+  read -r tr tr_min tr_max <<<"$TRANSFERS"
+  printf '  upstream way (sequential curl, no verification): %8s s  = %sx the bound (runs %sx)\n' \
+    "$base" "$(ratio "$base" "$bound")" "$(spread "$base" "$base_min" "$base_max" "$bound")"
+  printf '  kc-worker install (verified, atomic):            %8s s  = %sx the bound (runs %sx)\n' \
+    "$kc" "$(ratio "$kc" "$bound")" "$(spread "$kc" "$kc_min" "$kc_max" "$bound")"
+  printf '  kc connections per install: %s (runs %s-%s)\n' "$tr" "$tr_min" "$tr_max"
   printf '  bound (%s):  %8s s\n' "$bound_name" "$bound"
   printf '  kc / upstream way: %s\n' "$(calc "$kc/$base")"
 done

@@ -1,7 +1,8 @@
 // A stand-in HTTP/1.1 server for unit tests, in the test's own process: it speaks the real
 // protocol (request line, headers, Content-Length, Range requests answered with 206 and
 // Content-Range, Connection: close) over a real socket on 127.0.0.1, so libcurl is exercised as
-// against nginx, without root or a child process. Bodies and faults are set per path.
+// against nginx, without root or a child process. Bodies and faults are set per path; bodies can
+// be paced (a rate per connection, as a CDN caps it, or one rate shared by all, as a full link).
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,10 +66,24 @@ class HttpStandin {
     std::lock_guard<std::mutex> hold(mutex_);
     redirects_[path] = location;
   }
-  // Sends the headers and the first `bytes` of path's body, then nothing more (a stalled mirror).
-  void stall_after(const std::string& path, size_t bytes) {
+  // Sends the headers and the first `bytes` of path's body, then nothing more (a stalled mirror);
+  // with `once`, only the next response does, and later ones are served.
+  void stall_after(const std::string& path, size_t bytes, bool once = false) {
     std::lock_guard<std::mutex> hold(mutex_);
     stalls_[path] = bytes;
+    if (once) stall_once_.insert(path);
+  }
+  // Sends every body at most this fast: per connection, or shared by all connections at once.
+  void pace(double bytes_per_second, bool shared) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    pace_ = bytes_per_second;
+    pace_shared_ = shared;
+  }
+  // Answers path without Content-Length: the body ends when the connection closes (HTTP/1.1
+  // allows it with Connection: close), so a client learns the size only from its last byte.
+  void omit_length(const std::string& path) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    unsized_.insert(path);
   }
   // Request lines seen so far: "GET /x range=bytes=0-" ("range=-" without a Range header).
   std::vector<std::string> requests() const {
@@ -101,6 +118,29 @@ class HttpStandin {
     }
   }
 
+  // Sends data in small pieces, each at its turn: per connection, or from one schedule for all.
+  void send_paced(int fd, const std::string& data, double rate, bool shared) {
+    using Clock = std::chrono::steady_clock;
+    constexpr size_t kPiece = 4096;
+    const auto per_piece =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(kPiece / rate));
+    auto mine = Clock::now();
+    for (size_t off = 0; off < data.size() && !stopping_; off += kPiece) {
+      Clock::time_point turn;
+      if (shared) {
+        std::lock_guard<std::mutex> hold(mutex_);
+        turn = std::max(Clock::now(), shared_turn_);
+        shared_turn_ = turn + per_piece;
+      } else {
+        turn = mine;
+        mine += per_piece;
+      }
+      std::this_thread::sleep_until(turn);
+      ssize_t n = ::send(fd, data.data() + off, std::min(kPiece, data.size() - off), MSG_NOSIGNAL);
+      if (n <= 0) return;
+    }
+  }
+
   void handle(int fd) {
     std::string request;
     char buf[4096];
@@ -125,11 +165,20 @@ class HttpStandin {
     bool found = false;
     std::string location;
     size_t stall = std::string::npos;
+    double rate = 0;
+    bool rate_shared = false;
+    bool unsized = false;
     {
       std::lock_guard<std::mutex> hold(mutex_);
       log_.push_back("GET " + path + " range=" + (range.empty() ? "-" : range));
       if (auto r = redirects_.find(path); r != redirects_.end()) location = r->second;
-      if (auto st = stalls_.find(path); st != stalls_.end()) stall = st->second;
+      if (auto st = stalls_.find(path); st != stalls_.end()) {
+        stall = st->second;
+        if (stall_once_.erase(path) > 0) stalls_.erase(st);
+      }
+      rate = pace_;
+      rate_shared = pace_shared_;
+      unsized = unsized_.count(path) > 0;
       auto fault = faults_.find(path);
       if (fault != faults_.end() && !fault->second.empty()) {
         status = fault->second.front();
@@ -142,6 +191,7 @@ class HttpStandin {
       }
     }
     std::string head;
+    bool whole = false;  // a 200 with the whole body
     if (!location.empty()) {
       send_all(fd, "HTTP/1.1 302 Found\r\nLocation: " + location +
                        "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -149,8 +199,10 @@ class HttpStandin {
       return;
     }
     if (stall != std::string::npos && found) {
-      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\nConnection: close\r\n\r\n" + body.substr(0, stall));
+      const std::string length =
+          unsized ? "Accept-Ranges: bytes" : "Content-Length: " + std::to_string(body.size());
+      send_all(fd, "HTTP/1.1 200 OK\r\n" + length + "\r\nConnection: close\r\n\r\n" +
+                       body.substr(0, stall));
       while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       ::close(fd);
       return;
@@ -171,10 +223,17 @@ class HttpStandin {
       body = first <= last ? body.substr(first, last - first + 1) : "";
     } else {
       head = "HTTP/1.1 200 OK\r\n";
+      whole = true;
     }
-    head += "Accept-Ranges: bytes\r\nContent-Length: " + std::to_string(body.size()) +
-            "\r\nConnection: close\r\n\r\n";
-    send_all(fd, head + body);
+    head += "Accept-Ranges: bytes\r\n";
+    if (!unsized || !whole) head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    if (rate > 0) {
+      send_all(fd, head);
+      send_paced(fd, body, rate, rate_shared);
+    } else {
+      send_all(fd, head + body);
+    }
     ::shutdown(fd, SHUT_WR);
     ::close(fd);
   }
@@ -189,5 +248,10 @@ class HttpStandin {
   std::map<std::string, std::deque<int>> faults_;
   std::map<std::string, std::string> redirects_;
   std::map<std::string, size_t> stalls_;
+  std::set<std::string> unsized_;
+  std::set<std::string> stall_once_;
+  double pace_ = 0;
+  bool pace_shared_ = false;
+  std::chrono::steady_clock::time_point shared_turn_{};
   std::vector<std::string> log_;
 };

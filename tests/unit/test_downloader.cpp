@@ -163,3 +163,122 @@ TEST_CASE("a mirror that stops sending is abandoned stall_seconds after the last
       results[0].error().why.find("stalled: nothing received for 1 s") != std::string::npos,
       results[0].error().why);
 }
+
+TEST_CASE("a size announced above the cap is refused before a byte of the body is written") {
+  HttpStandin server;
+  server.serve("/big", std::string(1 << 20, 'x'));
+  server.pace(50e6, false);  // in 4 KB pieces: a check on the body alone would write some
+  ScratchDir dir;
+  auto t = open_target(dir, "big");
+  DownloadRequest request{"big", server.url("/big"), std::nullopt, t.fd.get(), "/x/big"};
+  request.max_bytes = 100000;
+  auto results = download_all({request}, fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why ==
+        "the file is larger than 100000 bytes, the most kc accepts for it");
+  CHECK(results[0].error().hint == "nothing was installed for big");
+  CHECK(server.requests_for("/big") == 1);
+  CHECK(std::filesystem::file_size(dir / "big") == 0);
+}
+
+TEST_CASE("a body of unannounced length is stopped the moment it passes the cap") {
+  HttpStandin server;
+  server.serve("/endless", std::string(4 << 20, 'e'));
+  server.omit_length("/endless");  // the size is learnt only from the body
+  ScratchDir dir;
+  auto t = open_target(dir, "endless");
+  DownloadRequest request{"endless", server.url("/endless"), std::nullopt, t.fd.get(), "/x/e"};
+  request.max_bytes = 100000;
+  auto results = download_all({request}, fast_options());
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why.find("larger than 100000 bytes") != std::string::npos);
+  CHECK(server.requests_for("/endless") == 1);  // not retried
+  CHECK(std::filesystem::file_size(dir / "endless") <= 100000);
+  // The same body under its cap downloads whole: the size comes from the closed connection.
+  auto u = open_target(dir, "unsized");
+  DownloadRequest fits{"unsized", server.url("/endless"), sha256_hex(std::string(4 << 20, 'e')),
+                       u.fd.get(), "/x/u"};
+  auto ok = download_all({fits}, fast_options());
+  REQUIRE_MESSAGE(ok[0].ok(), ok[0].error().message());
+  CHECK(ok[0]->bytes == 4u << 20);
+}
+
+TEST_CASE("a resumed transfer whose Content-Range total passes the cap stops before its body") {
+  HttpStandin server;
+  server.serve("/grows", std::string(100000, 'g'));
+  server.omit_length("/grows");
+  server.stall_after("/grows", 50000, true);  // then the retry asks for bytes=50000-
+  server.pace(20e6, false);  // in 4 KB pieces: a check on the body alone would take some
+  ScratchDir dir;
+  auto t = open_target(dir, "grows");
+  DownloadOptions options = fast_options();
+  options.stall_seconds = 1;
+  options.stall_bytes_per_second = 0;
+  DownloadRequest request{"grows", server.url("/grows"), std::nullopt, t.fd.get(), "/x/g"};
+  request.max_bytes = 60000;  // the rest (50000 bytes) alone would fit; the total does not
+  auto results = download_all({request}, options);
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].error().why.find("larger than 60000 bytes") != std::string::npos);
+  const auto log = server.requests();
+  REQUIRE(log.size() == 2);
+  CHECK(log[1] == "GET /grows range=bytes=50000-");
+  CHECK(std::filesystem::file_size(dir / "grows") == 50000);  // nothing of the second body
+}
+
+namespace {
+
+std::string pseudo_random(size_t size) {
+  std::string out(size, '\0');
+  uint32_t x = 2463534242u;
+  for (auto& c : out) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return out;
+}
+
+DownloadOptions growing_options() {
+  DownloadOptions o = fast_options();
+  o.min_segment = 64 << 10;
+  o.growth_window = std::chrono::milliseconds(60);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a per-connection cap is split into ranged segments, and the file verifies whole") {
+  HttpStandin server;
+  const std::string body = pseudo_random(3 << 20);
+  server.serve("/capped", body);
+  server.pace(2e6, false);  // 2 MB/s for every connection
+  ScratchDir dir;
+  auto t = open_target(dir, "capped");
+  auto results = download_all(
+      {{"capped", server.url("/capped"), sha256_hex(body), t.fd.get(), "/x/c"}}, growing_options());
+  REQUIRE_MESSAGE(results[0].ok(), results[0].error().message());
+  CHECK(dir.read("capped") == body);
+  // Every addition raised the rate: the doubling went on (1, 2, 4, ...).
+  CHECK_MESSAGE(results[0]->connections >= 4, results[0]->connections);
+  size_t ranged = 0;
+  for (const auto& r : server.requests()) ranged += r.find("range=bytes=") != std::string::npos;
+  CHECK(ranged >= 3);
+}
+
+TEST_CASE("one cap shared by all connections is not split past the probe that showed it") {
+  HttpStandin server;
+  const std::string body = pseudo_random(3 << 19);
+  server.serve("/shared", body);
+  server.pace(3e6, true);  // 3 MB/s for all connections together
+  ScratchDir dir;
+  auto t = open_target(dir, "shared");
+  auto results = download_all(
+      {{"shared", server.url("/shared"), sha256_hex(body), t.fd.get(), "/x/s"}}, growing_options());
+  REQUIRE_MESSAGE(results[0].ok(), results[0].error().message());
+  CHECK(dir.read("shared") == body);
+  // One connection, then a second that added nothing: the link is full; at most one comes back
+  // if a window measured it less full.
+  CHECK_MESSAGE(results[0]->connections >= 2, results[0]->connections);
+  CHECK_MESSAGE(results[0]->connections <= 3, results[0]->connections);
+}
