@@ -431,15 +431,17 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
 void AssetsStep::prefetch(const StepContext& context) {
   cancel_prefetch();
   auto findings = observe(context);
-  if (!findings || observed_->to_install.empty()) return;
-  auto downloads = stage_downloads(context, true);
-  if (!downloads) return;  // check() observes again, apply() reports it
+  if (!findings) return;  // check() observes again and reports it in its phase
+  if (!observed_->to_install.empty()) {
+    auto downloads = stage_downloads(context, true);
+    if (!downloads) return;  // check() observes again, apply() reports it
+    downloads_ = std::move(*downloads);
+    Downloads* d = downloads_.get();
+    context.info("downloading " + names(observed_->to_install) +
+                 " while the phases before the assets phase run");
+    d->prefetch.start([d] { download_all(d->requests, d->options); });
+  }
   prefetched_ = std::move(*findings);
-  downloads_ = std::move(*downloads);
-  Downloads* d = downloads_.get();
-  context.info("downloading " + names(observed_->to_install) +
-               " while the phases before the assets phase run");
-  d->prefetch.start([d] { download_all(d->requests, d->options); });
 }
 
 void AssetsStep::cancel_prefetch() {

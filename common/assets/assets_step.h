@@ -48,10 +48,9 @@ class AssetsStep final : public Step {
 
   // A real run's start (asset_prefetch.h): observes as check() would and starts downloading what
   // is missing on a thread of its own, committing nothing; the next check() returns this
-  // observation and apply() waits for the downloads. Nothing is started when everything is in
-  // place, or when the observation or the staging fails (check() then observes again and
-  // reports it in its phase). `context` (its host and reporter) must outlive the downloads:
-  // until apply() or cancel_prefetch().
+  // observation and apply() waits for the downloads. When the observation or the staging fails,
+  // nothing is started and check() observes again (and reports it in its phase). `context` (its
+  // host and reporter) must outlive the downloads: until apply() or cancel_prefetch().
   void prefetch(const StepContext& context);
   // Cancels downloads started by prefetch() that no apply() took, removing their staged files
   // and the directories made for them. The destructor does it too.

@@ -48,6 +48,17 @@ json.dump(cat, open(f"{d}/catalog.json", "w"), indent=1)
 PY
 }
 
+# Back to a first boot's state: not joined, no binaries, containerd stopped and disabled, none
+# of kc's units, modules or sysctls files.
+first_boot_state() {
+  inside "$C" /opt/bin/kubeadm reset --force >/dev/null 2>&1 || true
+  inside "$C" systemctl disable --now kubelet.service kc-worker.service containerd.service >/dev/null 2>&1 || true
+  rm -rf "$ROOT"/opt/bin/{kubeadm,kubelet,crictl} "$ROOT/opt/cni" "$ROOT/var/lib/kc/assets.json" \
+    "$ROOT"/etc/systemd/system/{kubelet.service,kubelet.service.d,kc-worker.service} \
+    "$ROOT/etc/modules-load.d/kc.conf" "$ROOT/etc/sysctl.d/90-kc.conf"
+  inside "$C" systemctl daemon-reload
+}
+
 C=kc-jbench-$$
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 make_kube_pki "$SCRATCH/pki"
@@ -64,7 +75,7 @@ fi
 start_worker_apiserver "$C" "$SCRATCH/pki"
 write_join_file "$ROOT/etc/kc/join.json" 0600 127.0.0.1:6443 "$(ca_hash "$SCRATCH/pki/ca.pem")"
 args=("${WORKER_ARGS[@]}" --node-name bench-worker --node-ip 10.0.0.20 --region us-east-1
-  --zone us-east-1a --instance-id i-0bench --vpc-cidr 10.0.0.0/16)
+  --zone us-east-1a --instance-id i-0123456789abcdef0 --vpc-cidr 10.0.0.0/16)
 leader=$("$TB" leader "$C")
 nsenter -t "$leader" -n tc qdisc add dev lo root tbf rate "${RATE_MBIT}mbit" burst 1mb latency 200ms
 echo "mirror: $(du -sh --apparent-size "$SCRATCH/m/docroot" | cut -f1) on disk (with kubectl and" \
@@ -72,12 +83,12 @@ echo "mirror: $(du -sh --apparent-size "$SCRATCH/m/docroot" | cut -f1) on disk (
 
 for i in $(seq 1 "$RUNS"); do
   for v in "${variants[@]}"; do
-    inside "$C" /opt/bin/kubeadm reset --force >/dev/null 2>&1 || true
-    rm -rf "$ROOT"/opt/bin/{kubeadm,kubelet,crictl} "$ROOT/opt/cni" "$ROOT/var/lib/kc/assets.json"
+    first_boot_state
     bin=/opt/bin/kc-worker
     [ "$v" = before ] && bin=/opt/bin/kc-worker-before
-    line=$(wexec "$C" -- "$bin" join "${args[@]}" 2>&1 | grep '^kc-worker join: .* API server') || true
-    echo "$v $i: $line" | tee -a "$SCRATCH/lines"
+    out=$(wexec "$C" -- "$bin" join "${args[@]}" 2>&1) || { echo "$v $i failed: $out" >&2; continue; }
+    echo "$v $i: $(grep '^kc-worker join: .* API server' <<<"$out")" | tee -a "$SCRATCH/lines"
+    grep '^\[assets\] installed' <<<"$out" | sed 's/^/    /'  # what the assets phase says
   done
 done
 echo "already joined: $(wexec "$C" -- /opt/bin/kc-worker join "${args[@]}" 2>&1 | grep '^kc-worker join: .* API server')"

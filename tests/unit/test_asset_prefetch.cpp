@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <mutex>
@@ -326,4 +327,27 @@ TEST_CASE("a run: downloads overlap the phases before assets; a dry run download
     CHECK(f.tree() == std::vector<std::string>{"run", "run/kc.lock"});  // the lock only
     CHECK(f.lines.all().find("it failed") != std::string::npos);
   }
+}
+
+TEST_CASE("prefetch observes once: check() returns its observation, warnings are not repeated") {
+  Fixture f;
+  {
+    AssetsStep first(f.options());
+    auto findings = first.check(f.context());
+    REQUIRE(findings.ok());
+    REQUIRE(first.apply(f.context(), findings->changes).ok());
+  }
+  f.dir.write("root/opt/bin/kubelet", "replaced by someone else");
+  ::chmod((f.dir / "root/opt/bin/kubelet").c_str(), 0755);
+  AssetsStep step(f.options());
+  step.prefetch(f.context());
+  auto findings = step.check(f.context());
+  REQUIRE(findings.ok());
+  REQUIRE(findings->changes.size() == 1);
+  CHECK(findings->changes[0].object.find("kubelet 1.36.3 (amd64, binary)") != std::string::npos);
+  CHECK(findings->changes[0].object.find("already in place: cni 1.0.0") != std::string::npos);
+  CHECK(f.lines.errors ==
+        std::vector<std::string>{"/opt/bin/kubelet was changed since kc installed it"});
+  REQUIRE(step.apply(f.context(), findings->changes).ok());
+  CHECK(f.dir.read("root/opt/bin/kubelet") == kKubelet);
 }
