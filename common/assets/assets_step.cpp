@@ -52,7 +52,6 @@ struct AssetsStep::Downloads {
   DownloadOptions options;
   std::vector<std::string> made_dirs;  // made for the staged files, deepest last
   Prefetch prefetch;                   // started: downloading ahead of the step
-  Clock::time_point started = Clock::now();
 
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
   std::vector<Error> errors;
