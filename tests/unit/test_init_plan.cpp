@@ -221,7 +221,7 @@ TEST_CASE(
     "cleanup phase: an unreadable kc-leader is an error naming it, and nothing is installed") {
   ScratchDir scratch;
   std::filesystem::create_directories(scratch / "src/a-directory");
-  for (const std::string source :
+  for (const std::string& source :
        {(scratch / "src/missing").string(), (scratch / "src/a-directory").string()}) {
     CAPTURE(source);
     kc::Host host(scratch / "root");
