@@ -112,17 +112,23 @@ class Daemon {
   }
 
   bool relist() {
-    auto list = list_nodes(client_, s_.page_size, [this] { return light_tick(); });
+    // The new node set is built in place of the old one: the cache is not used until a list
+    // succeeds (a failed one leaves synced_ false, and only a list comes next), so there is no
+    // moment with both sets in memory.
+    cache_.clear();
+    synced_ = false;
+    auto list = list_nodes(
+        client_, s_.page_size,
+        [this](NodeInfo&& n) {
+          std::string name = n.name;
+          cache_.insert_or_assign(std::move(name), std::move(n));
+        },
+        [this] { return light_tick(); });
     if (!list) {
       if (!g_stop.load()) record_error(list.error());
       return false;
     }
-    cache_.clear();
-    for (NodeInfo& n : list->items) {
-      std::string name = n.name;
-      cache_.emplace(std::move(name), std::move(n));
-    }
-    resource_version_ = list->resource_version;
+    resource_version_ = std::move(*list);
     synced_ = true;
     // The list's pages are freed by now; give their memory back so the resident size follows
     // the compact records, not the largest page.

@@ -329,19 +329,21 @@ namespace {
 constexpr const char* kNodes = "/api/v1/nodes";
 }  // namespace
 
-Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::Tick& tick) {
-  NodeListPage all;
+Result<std::string> list_nodes(kube::Client& client, size_t limit,
+                               const std::function<void(NodeInfo&&)>& on_node,
+                               const kube::Tick& tick) {
+  std::string resource_version;
   KC_TRY(client.list(
       "list nodes", kNodes, limit,
-      [&](const std::string& body) -> Result<std::string> {
+      [&](std::string_view body) -> Result<std::string> {
         auto page = parse_node_list(body);
         if (!page) return std::move(page).error();
-        for (NodeInfo& n : page->items) all.items.push_back(std::move(n));
-        all.resource_version = std::move(page->resource_version);
+        for (NodeInfo& n : page->items) on_node(std::move(n));
+        resource_version = std::move(page->resource_version);
         return std::move(page->continue_token);
       },
       tick));
-  return all;
+  return resource_version;
 }
 
 Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& resource_version,

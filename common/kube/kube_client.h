@@ -50,8 +50,8 @@ enum class WatchEnd {
 };
 
 // Parses one list page (the body of a 200 response) and returns its metadata.continue (empty
-// on the last page). The body is the caller's to consume; it is freed before the next page.
-using PageHandler = std::function<Result<std::string>(std::string& body)>;
+// on the last page). The body is valid during the call only; it is freed before the next page.
+using PageHandler = std::function<Result<std::string>(std::string_view body)>;
 
 // What a watch does after an event line.
 enum class EventVerdict {

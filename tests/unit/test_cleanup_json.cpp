@@ -93,7 +93,8 @@ TEST_CASE("JsonReader refuses hostile and malformed input, saying where") {
     CHECK(r.error().find("malformed JSON at byte") != std::string::npos);
   }
   // Deep nesting is refused before the stack is: 100,000 brackets.
-  JsonReader deep(std::string(100000, '['));
+  const std::string brackets(100000, '[');
+  JsonReader deep(brackets);
   CHECK_FALSE(deep.skip());
   CHECK(deep.error().find("nested too deeply") != std::string::npos);
   CHECK(valid(std::string(200, '[') + std::string(200, ']')));
