@@ -115,6 +115,7 @@ class Daemon {
     // The new node set is built in place of the old one: the cache is not used until a list
     // succeeds (a failed one leaves synced_ false, and only a list comes next), so there is no
     // moment with both sets in memory.
+    if (!cache_.empty()) nodes_before_relist_ = cache_.size();
     cache_.clear();
     synced_ = false;
     auto list = list_nodes(
@@ -300,9 +301,10 @@ class Daemon {
     if (!state.empty()) {
       text = state;
     } else {
-      text = "watching " + std::to_string(cache_.size()) + " nodes, " +
-             std::to_string(candidates_) + " candidates, " + std::to_string(removed_) +
-             " removed since start";
+      // While a relist fails the status keeps the count it last knew.
+      const size_t nodes = synced_ ? cache_.size() : nodes_before_relist_;
+      text = "watching " + std::to_string(nodes) + " nodes, " + std::to_string(candidates_) +
+             " candidates, " + std::to_string(removed_) + " removed since start";
       if (last_sweep_wall_ != 0) text += ", last sweep " + format_time(last_sweep_wall_);
       if (s_.dry_run) text += ", dry run";
     }
@@ -319,6 +321,7 @@ class Daemon {
   kube::Client& client_;
   const Notifier& notifier_;
   NodeCache cache_;
+  size_t nodes_before_relist_ = 0;
   std::string resource_version_;
   bool synced_ = false;
   bool ready_sent_ = false;
