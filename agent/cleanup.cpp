@@ -405,6 +405,7 @@ int run_cleanup(const CleanupOptions& o, const std::string& root, bool dry_run) 
   install_signal_handlers();
   kube::ClientOptions client_options;
   client_options.credentials = std::move(*credentials);
+  client_options.compressed_lists = o.compressed_lists;
   client_options.request_timeout =
       std::max(seconds(1), std::chrono::duration_cast<seconds>(*parse_duration(o.request_timeout)));
   kube::Client client(std::move(client_options));

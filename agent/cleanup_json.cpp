@@ -19,6 +19,27 @@ struct StopTable {
 };
 constexpr StopTable kStop;
 
+// The index of the first stop byte in the 8 bytes of `word` (loaded little-endian), or 8. Per
+// byte b: b == '"', b == '\\', b < 0x20 or b >= 0x80, with the "has a zero byte" bit trick:
+// a flag can be set wrongly only above a byte that is truly flagged, so the lowest one is exact.
+inline unsigned first_stop(uint64_t word) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+  const uint64_t flags = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                         ((word - ones * 0x20) & ~word) | word;
+  const uint64_t found = flags & highs;
+  return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
+}
+
+inline uint64_t load_le64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -77,7 +98,7 @@ bool JsonReader::fail(const char* why) {
   return false;
 }
 
-void JsonReader::skip_whitespace() {
+void JsonReader::skip_whitespace_slow() {
   while (pos_ < s_.size()) {
     const char c = s_[pos_];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
@@ -243,6 +264,11 @@ bool JsonReader::scan_string(std::string_view* out, std::string& scratch) {
   bool escaped = false;
   // Fast path: a run of plain bytes; escapes and multi-byte sequences are checked one by one.
   while (true) {
+    while (pos_ + 8 <= s_.size()) {
+      const unsigned i = first_stop(load_le64(s_.data() + pos_));
+      pos_ += i;
+      if (i < 8) break;
+    }
     while (pos_ < s_.size() && !kStop.stop[static_cast<unsigned char>(s_[pos_])]) ++pos_;
     if (pos_ >= s_.size()) return fail("unterminated string");
     const unsigned char c = static_cast<unsigned char>(s_[pos_]);

@@ -52,7 +52,12 @@ class JsonReader {
 
  private:
   bool fail(const char* why);
-  void skip_whitespace();
+  // Inline for the common case: kube-apiserver writes compact JSON.
+  void skip_whitespace() {
+    if (pos_ < s_.size() && static_cast<unsigned char>(s_[pos_]) > ' ') return;
+    skip_whitespace_slow();
+  }
+  void skip_whitespace_slow();
   bool expect(char c, const char* why);
   // Scans a string starting at the opening quote; `decoded` receives it when `out` is set.
   bool scan_string(std::string_view* out, std::string& scratch);

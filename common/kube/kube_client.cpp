@@ -214,7 +214,7 @@ Status Client::list(const std::string& what, const std::string& path, size_t lim
     CurlSlist headers;
     headers.add("Accept: application/json");
     curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
-    curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
+    if (options_.compressed_lists) curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
     bool aborted = false;
     const CURLcode rc =
         impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);

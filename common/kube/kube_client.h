@@ -27,6 +27,7 @@ struct ClientOptions {
   std::chrono::seconds request_timeout{60};  // a list page or a delete
   size_t max_response_bytes = 256u << 20;    // one list page, decompressed
   size_t max_event_bytes = 16u << 20;        // one watch event line
+  bool compressed_lists = true;              // ask for gzip list pages
 };
 
 // Called during transfers; returning false aborts the transfer.
@@ -71,8 +72,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Lists the collection at `path` ("/api/v1/nodes"), `limit` items per page, following
-  // metadata.continue; pages are asked for gzip and handed to on_page as they arrive. `what`
-  // names the action in errors ("list nodes").
+  // metadata.continue; pages are asked for gzip (unless compressed_lists is off) and handed to
+  // on_page as they arrive. `what` names the action in errors ("list nodes").
   Status list(const std::string& what, const std::string& path, size_t limit,
               const PageHandler& on_page, const Tick& tick);
 
