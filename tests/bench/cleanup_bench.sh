@@ -71,7 +71,7 @@ printf '%-28s %14s %14s %10s\n' "CPU time (s, user+sys)" "$kc_cpu" "$up_cpu" "$(
 printf '%-28s %14s %14s %10s\n' "peak RSS (MiB)" "$(awk -v k="$kc_rss" 'BEGIN{printf "%.1f", k/1024}')" \
   "$(awk -v k="$up_rss" 'BEGIN{printf "%.1f", k/1024}')" "$(awk -v a="$up_rss" -v b="$kc_rss" 'BEGIN{printf "%.1fx", a/b}')"
 printf '%-28s %14s %14s\n' "  (kubectl / jq peak MiB)" "" "$(awk -v a="$kubectl_rss" -v b="$jq_rss" 'BEGIN{printf "%.0f / %.0f", a/1024, b/1024}')"
-printf '%-28s %14s %14s %10s\n' "bytes received (gzip)" "$kc_bytes" "$up_bytes" "$(awk -v a="$up_bytes" -v b="$kc_bytes" 'BEGIN{printf "%.2fx", a/b}')"
+printf '%-28s %14s %14s %10s\n' "bytes received (lists)" "$kc_bytes" "$up_bytes" "$(awk -v a="$up_bytes" -v b="$kc_bytes" 'BEGIN{printf "%.2fx", a/b}')"
 
 SIM_SECONDS=$((3600 / COMPRESSION))
 RATE=$(awk -v n="$NODES" -v c="$COMPRESSION" 'BEGIN{printf "%.1f", n / 300 * c}')
@@ -136,6 +136,6 @@ printf '%-34s %14s\n' "  after the first list (now/peak)" "$(awk -v a="$first_rs
 echo "relists in the hour: $(awk -v a="$((lb1 - lb0))" -v b="$kc_bytes" 'BEGIN{printf "%.1f", a/b}') (list bytes / one list's; the peak above is over them and the watch, VmHWM reset after the first list)"
 printf '%-34s %14s %14s %10s\n' "bytes received" "$kc_hour_bytes" "$up_hour_bytes" "$(awk -v a="$up_hour_bytes" -v b="$kc_hour_bytes" 'BEGIN{printf "%.2fx", a/b}')"
 printf '%-34s %14s %14s\n' "  of which watch (uncompressed)" "$((wb1 - wb0))" "0"
-printf '%-34s %14s %14s\n' "  of which lists (gzip)" "$((lb1 - lb0))" "$up_hour_bytes"
+printf '%-34s %14s %14s\n' "  of which lists" "$((lb1 - lb0))" "$up_hour_bytes"
 echo "deletion latency after meeting the rule and grace (s): ${latencies[*]} (upstream: up to 30 s plus a sweep of ${up_wall} ms)"
 echo "watch events delivered in the hour: $(state 's.get("churned", 0)') status updates + the scaled-away nodes"
