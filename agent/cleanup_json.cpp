@@ -225,9 +225,9 @@ bool JsonReader::skip() {
 }
 
 bool JsonReader::skip_container() {
-  std::string_view key;
   if (peek() == Kind::object) {
     if (!enter_object()) return false;
+    std::string_view key;
     while (next_member(key)) {
       if (!skip()) return false;
     }
