@@ -115,8 +115,9 @@ class Daemon {
     // The new node set is built in place of the old one: the cache is not used until a list
     // succeeds (a failed one leaves synced_ false, and only a list comes next), so there is no
     // moment with both sets in memory.
-    if (!cache_.empty()) nodes_before_relist_ = cache_.size();
+    if (cache_complete_) nodes_before_relist_ = cache_.size();
     cache_.clear();
+    cache_complete_ = false;
     synced_ = false;
     auto list = list_nodes(
         client_, s_.page_size,
@@ -130,6 +131,7 @@ class Daemon {
       return false;
     }
     resource_version_ = std::move(*list);
+    cache_complete_ = true;
     synced_ = true;
     // The list's pages are freed by now; give their memory back so the resident size follows
     // the compact records, not the largest page.
@@ -321,7 +323,8 @@ class Daemon {
   kube::Client& client_;
   const Notifier& notifier_;
   NodeCache cache_;
-  size_t nodes_before_relist_ = 0;
+  bool cache_complete_ = false;     // cache_ holds a whole list (and the events since)
+  size_t nodes_before_relist_ = 0;  // its size before the relist under way
   std::string resource_version_;
   bool synced_ = false;
   bool ready_sent_ = false;
