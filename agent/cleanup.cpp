@@ -112,17 +112,26 @@ class Daemon {
   }
 
   bool relist() {
-    auto list = list_nodes(client_, s_.page_size, [this] { return light_tick(); });
+    // The new node set is built in place of the old one: the cache is not used until a list
+    // succeeds (a failed one leaves synced_ false, and only a list comes next), so there is no
+    // moment with both sets in memory.
+    if (cache_complete_) nodes_before_relist_ = cache_.size();
+    cache_.clear();
+    cache_complete_ = false;
+    synced_ = false;
+    auto list = list_nodes(
+        client_, s_.page_size,
+        [this](NodeInfo&& n) {
+          std::string name = n.name;
+          cache_.insert_or_assign(std::move(name), std::move(n));
+        },
+        [this] { return light_tick(); });
     if (!list) {
       if (!g_stop.load()) record_error(list.error());
       return false;
     }
-    cache_.clear();
-    for (NodeInfo& n : list->items) {
-      std::string name = n.name;
-      cache_.emplace(std::move(name), std::move(n));
-    }
-    resource_version_ = list->resource_version;
+    resource_version_ = std::move(*list);
+    cache_complete_ = true;
     synced_ = true;
     // The list's pages are freed by now; give their memory back so the resident size follows
     // the compact records, not the largest page.
@@ -294,9 +303,10 @@ class Daemon {
     if (!state.empty()) {
       text = state;
     } else {
-      text = "watching " + std::to_string(cache_.size()) + " nodes, " +
-             std::to_string(candidates_) + " candidates, " + std::to_string(removed_) +
-             " removed since start";
+      // While a relist fails the status keeps the count it last knew.
+      const size_t nodes = synced_ ? cache_.size() : nodes_before_relist_;
+      text = "watching " + std::to_string(nodes) + " nodes, " + std::to_string(candidates_) +
+             " candidates, " + std::to_string(removed_) + " removed since start";
       if (last_sweep_wall_ != 0) text += ", last sweep " + format_time(last_sweep_wall_);
       if (s_.dry_run) text += ", dry run";
     }
@@ -313,6 +323,8 @@ class Daemon {
   kube::Client& client_;
   const Notifier& notifier_;
   NodeCache cache_;
+  bool cache_complete_ = false;     // cache_ holds a whole list (and the events since)
+  size_t nodes_before_relist_ = 0;  // its size before the relist under way
   std::string resource_version_;
   bool synced_ = false;
   bool ready_sent_ = false;
@@ -396,6 +408,7 @@ int run_cleanup(const CleanupOptions& o, const std::string& root, bool dry_run) 
   install_signal_handlers();
   kube::ClientOptions client_options;
   client_options.credentials = std::move(*credentials);
+  client_options.compressed_lists = o.compressed_lists;
   client_options.request_timeout =
       std::max(seconds(1), std::chrono::duration_cast<seconds>(*parse_duration(o.request_timeout)));
   kube::Client client(std::move(client_options));

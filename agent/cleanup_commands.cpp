@@ -58,6 +58,8 @@ CLI::App* add_cleanup_command(CLI::App& app, CleanupOptions& o) {
   cmd->add_option("--page-size", o.page_size, "Nodes per list page (limit)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{10000}));
+  cmd->add_flag("--compressed-lists", o.compressed_lists,
+                "Ask for gzip-compressed list pages (an API server across a slow link)");
   cmd->add_flag("--once", o.once, "Do one sweep and exit (1 if it failed)");
   return cmd;
 }

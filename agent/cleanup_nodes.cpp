@@ -1,169 +1,160 @@
 #include "agent/cleanup_nodes.h"
 
-#include <nlohmann/json.hpp>
-
 #include <ctime>
+
+#include "agent/cleanup_json.h"
 
 namespace kc::cleanup {
 namespace {
 
-using nlohmann::json;
-
-// A SAX handler that tracks where in the document each value sits and hands Node fields to a
-// NodeInfo under construction. `root` is the path of the Node object(s): {"items", "#"} in a
-// list, {"object"} in a watch event ("#" stands for any array element).
-class NodeSax : public nlohmann::json_sax<json> {
+// Reads the members of one Node the rule needs into `node` (the reader is at the Node object),
+// skipping the rest. For a Status object (the object of an ERROR event) its code and message
+// land in `code` / `message` when given.
+class NodeReader {
  public:
-  explicit NodeSax(std::vector<std::string> root) : root_(std::move(root)) {}
+  explicit NodeReader(JsonReader& r) : r_(r) {}
 
-  std::function<void(NodeInfo&&, std::string&& resource_version)> on_node;
-  // Scalars outside the Node objects: ("metadata.resourceVersion", value) and so on.
-  std::function<void(const std::string& path, const json& value)> on_outer;
-  std::string error;
-
-  bool null() override { return scalar(json(nullptr)); }
-  bool boolean(bool v) override { return scalar(json(v)); }
-  bool number_integer(number_integer_t v) override { return scalar(json(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return scalar(json(v)); }
-  bool number_float(number_float_t v, const string_t&) override { return scalar(json(v)); }
-  bool string(string_t& v) override { return scalar_string(v); }
-  bool binary(binary_t&) override { return true; }
-
-  bool start_object(std::size_t) override {
-    if (!in_node_ && at_root()) {
-      in_node_ = true;
-      node_ = NodeInfo{};
-      node_rv_.clear();
-      ready_seen_ = false;
-    } else if (in_node_ && rel_is({"status", "conditions", "#"})) {
-      cond_type_.clear();
-      cond_status_.clear();
-      cond_time_.clear();
-    }
-    path_.emplace_back();
-    return true;
-  }
-  bool end_object() override {
-    path_.pop_back();
-    if (in_node_ && path_.size() == root_.size() && at_root()) {
-      in_node_ = false;
-      if (on_node) on_node(std::move(node_), std::move(node_rv_));
-    } else if (in_node_ && rel_is({"status", "conditions", "#"}) && cond_type_ == "Ready" &&
-               !ready_seen_) {
-      // The first Ready condition counts, as Kubernetes' own helpers take it. Only the exact
-      // "Unknown" is Unknown: no status, or one this version does not know, is not.
-      ready_seen_ = true;
-      if (cond_status_ == "True") {
-        node_.ready = ReadyStatus::ready;
-      } else if (cond_status_ == "False") {
-        node_.ready = ReadyStatus::not_ready;
-      } else if (cond_status_ == "Unknown") {
-        node_.ready = ReadyStatus::unknown;
+  bool read(NodeInfo& node, std::optional<int64_t>* code = nullptr,
+            std::string* message = nullptr) {
+    node = NodeInfo{};
+    ready_seen_ = false;
+    if (!r_.enter_object()) return false;
+    std::string_view key;
+    while (r_.next_member(key)) {
+      if (key == "metadata") {
+        metadata(node);
+      } else if (key == "spec") {
+        in_object([&](std::string_view k) {
+          if (k == "taints") return taints(node), true;
+          return false;
+        });
+      } else if (key == "status") {
+        in_object([&](std::string_view k) {
+          if (k == "conditions") return conditions(node), true;
+          return false;
+        });
+      } else if (code != nullptr && key == "code") {
+        *code = r_.integer_value();
+      } else if (message != nullptr && key == "message") {
+        if (auto v = r_.string_value()) *message = *v;
       } else {
-        node_.ready = ReadyStatus::missing;
+        r_.skip();
       }
-      node_.ready_since = parse_rfc3339(cond_time_);
     }
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    path_.emplace_back("#");
-    return true;
-  }
-  bool end_array() override {
-    path_.pop_back();
-    return true;
-  }
-  bool key(string_t& k) override {
-    path_.back() = k;
-    return true;
-  }
-  bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    error = "malformed JSON at byte " + std::to_string(position) + ": " + ex.what();
-    return false;
+    return !r_.failed();
   }
 
  private:
-  bool ready_seen_ = false;  // this Node's first Ready condition was read
+  // Calls member(key) for each member of the object next in the reader (which consumes the
+  // value and returns true, or returns false to have it skipped); a value that is not an object
+  // is skipped.
+  template <typename F>
+  void in_object(F&& member) {
+    if (r_.peek() != JsonReader::Kind::object) {
+      r_.skip();
+      return;
+    }
+    r_.enter_object();
+    std::string_view key;
+    while (r_.next_member(key)) {
+      if (!member(key)) r_.skip();
+    }
+  }
+  // The same for each element of an array.
+  template <typename F>
+  void in_array(F&& element) {
+    if (r_.peek() != JsonReader::Kind::array) {
+      r_.skip();
+      return;
+    }
+    r_.enter_array();
+    while (r_.next_element()) element();
+  }
 
-  bool at_root() const {
-    if (path_.size() != root_.size()) return false;
-    for (size_t i = 0; i < root_.size(); ++i) {
-      if (root_[i] != path_[i]) return false;
-    }
-    return true;
-  }
-  // Whether the current position, relative to the Node object, is exactly `rel`.
-  bool rel_is(std::initializer_list<std::string_view> rel) const {
-    if (path_.size() != root_.size() + rel.size()) return false;
-    size_t i = root_.size();
-    for (std::string_view part : rel) {
-      if (path_[i++] != part) return false;
-    }
-    return true;
-  }
-
-  bool scalar(const json& v) {
-    if (!in_node_ && on_outer) on_outer(joined(), v);
-    return true;
-  }
-  bool scalar_string(const std::string& v) {
-    if (!in_node_) {
-      if (on_outer) on_outer(joined(), json(v));
-      return true;
-    }
-    const size_t depth = path_.size() - root_.size();
-    if (depth == 2 && path_[root_.size()] == "metadata") {
-      const std::string& k = path_.back();
+  void metadata(NodeInfo& node) {
+    in_object([&](std::string_view k) {
+      std::string* field = nullptr;
       if (k == "name")
-        node_.name = v;
+        field = &node.name;
       else if (k == "uid")
-        node_.uid = v;
+        field = &node.uid;
       else if (k == "resourceVersion")
-        node_.resource_version = node_rv_ = v;
-    } else if (depth == 3 && rel_is({"metadata", "labels", path_.back()})) {
-      const std::string& k = path_.back();
-      if (k == kLabelControlPlane || k == kLabelMaster) node_.control_plane = true;
-    } else if (rel_is({"spec", "taints", "#", "key"})) {
-      if (v == kTaintToBeDeleted) node_.taint_to_be_deleted = true;
-      if (v == kTaintUnreachable) node_.taint_unreachable = true;
-    } else if (depth == 4 && path_[root_.size()] == "status" &&
-               path_[root_.size() + 1] == "conditions") {
-      const std::string& k = path_.back();
-      if (k == "type")
-        cond_type_ = v;
-      else if (k == "status")
-        cond_status_ = v;
-      else if (k == "lastTransitionTime")
-        cond_time_ = v;
-    }
-    return true;
-  }
-  // The position outside any Node, as "a.b.c" (only used for a handful of values).
-  std::string joined() const {
-    std::string out;
-    for (const std::string& p : path_) {
-      if (!out.empty()) out += '.';
-      out += p;
-    }
-    return out;
+        field = &node.resource_version;
+      else if (k == "labels")
+        return labels(node), true;
+      else
+        return false;
+      if (auto v = r_.string_value()) field->assign(*v);
+      return true;
+    });
   }
 
-  std::vector<std::string> root_;
-  std::vector<std::string> path_;
-  bool in_node_ = false;
-  NodeInfo node_;
-  std::string node_rv_;
-  std::string cond_type_, cond_status_, cond_time_;
+  void labels(NodeInfo& node) {
+    in_object([&](std::string_view k) {
+      const bool role = k == kLabelControlPlane || k == kLabelMaster;
+      if (r_.string_value() && role) node.control_plane = true;
+      return true;
+    });
+  }
+
+  void taints(NodeInfo& node) {
+    in_array([&] {
+      in_object([&](std::string_view k) {
+        if (k != "key") return false;
+        if (auto v = r_.string_value()) {
+          if (*v == kTaintToBeDeleted) node.taint_to_be_deleted = true;
+          if (*v == kTaintUnreachable) node.taint_unreachable = true;
+        }
+        return true;
+      });
+    });
+  }
+
+  void conditions(NodeInfo& node) {
+    in_array([&] {
+      if (r_.peek() != JsonReader::Kind::object) {
+        r_.skip();
+        return;
+      }
+      bool ready = false;
+      std::string status, since;
+      in_object([&](std::string_view k) {
+        if (k == "type") {
+          auto v = r_.string_value();
+          ready = v && *v == "Ready";
+        } else if (k == "status") {
+          auto v = r_.string_value();
+          status = v ? std::string(*v) : std::string();
+        } else if (k == "lastTransitionTime") {
+          auto v = r_.string_value();
+          since = v ? std::string(*v) : std::string();
+        } else {
+          return false;
+        }
+        return true;
+      });
+      if (!ready || ready_seen_ || r_.failed()) return;
+      // The first Ready condition counts, as Kubernetes' own helpers take it. Only the exact
+      // "Unknown" is Unknown: no status, or one this version does not know, is not.
+      ready_seen_ = true;
+      if (status == "True")
+        node.ready = ReadyStatus::ready;
+      else if (status == "False")
+        node.ready = ReadyStatus::not_ready;
+      else if (status == "Unknown")
+        node.ready = ReadyStatus::unknown;
+      else
+        node.ready = ReadyStatus::missing;
+      node.ready_since = parse_rfc3339(since);
+    });
+  }
+
+  JsonReader& r_;
+  bool ready_seen_ = false;
 };
 
-// nlohmann's SAX parser does not check that the input holds a single value; run it in strict
-// mode so trailing garbage is an error too.
-Status run_sax(std::string_view text, NodeSax& sax, const std::string& what) {
-  const bool ok = json::sax_parse(text.begin(), text.end(), &sax, json::input_format_t::json, true);
-  if (!ok) return Error{what, "", sax.error.empty() ? "malformed JSON" : sax.error, ""};
-  return {};
+Error malformed(const std::string& what, const JsonReader& r) {
+  return Error{what, "", r.error(), ""};
 }
 
 }  // namespace
@@ -171,27 +162,57 @@ Status run_sax(std::string_view text, NodeSax& sax, const std::string& what) {
 Result<NodeListPage> parse_node_list(std::string_view text) {
   NodeListPage page;
   std::string kind;
-  NodeSax sax({"items", "#"});
-  sax.on_node = [&](NodeInfo&& node, std::string&&) { page.items.push_back(std::move(node)); };
-  sax.on_outer = [&](const std::string& path, const json& v) {
-    if (!v.is_string()) return;
-    if (path == "kind")
-      kind = v.get<std::string>();
-    else if (path == "metadata.resourceVersion")
-      page.resource_version = v.get<std::string>();
-    else if (path == "metadata.continue")
-      page.continue_token = v.get<std::string>();
-  };
-  KC_TRY(run_sax(text, sax, "parse NodeList"));
+  JsonReader r(text);
+  NodeReader nodes(r);
+  const char* what = "parse NodeList";
+  if (r.peek() == JsonReader::Kind::object) {
+    r.enter_object();
+    std::string_view key;
+    while (r.next_member(key)) {
+      if (key == "kind") {
+        if (auto v = r.string_value()) kind = *v;
+      } else if (key == "metadata" && r.peek() == JsonReader::Kind::object) {
+        r.enter_object();
+        std::string_view k;
+        while (r.next_member(k)) {
+          std::string* field = k == "resourceVersion" ? &page.resource_version
+                               : k == "continue"      ? &page.continue_token
+                                                      : nullptr;
+          if (field == nullptr) {
+            r.skip();
+          } else if (auto v = r.string_value()) {
+            *field = *v;
+          }
+        }
+      } else if (key == "items" && r.peek() == JsonReader::Kind::array) {
+        page.items.clear();
+        r.enter_array();
+        while (r.next_element()) {
+          if (r.peek() != JsonReader::Kind::object) {
+            r.skip();
+            continue;
+          }
+          NodeInfo node;
+          if (!nodes.read(node)) break;
+          page.items.push_back(std::move(node));
+        }
+      } else {
+        r.skip();
+      }
+    }
+  } else {
+    r.skip();
+  }
+  if (!r.finish()) return malformed(what, r);
   if (kind != "NodeList") {
-    return Error{"parse NodeList", "", "kind is '" + kind + "', expected NodeList", ""};
+    return Error{what, "", "kind is '" + kind + "', expected NodeList", ""};
   }
   if (page.resource_version.empty()) {
-    return Error{"parse NodeList", "", "no metadata.resourceVersion", ""};
+    return Error{what, "", "no metadata.resourceVersion", ""};
   }
   for (const NodeInfo& n : page.items) {
     if (n.name.empty() || n.uid.empty()) {
-      return Error{"parse NodeList", "", "a Node without metadata.name or metadata.uid", ""};
+      return Error{what, "", "a Node without metadata.name or metadata.uid", ""};
     }
   }
   return page;
@@ -199,34 +220,40 @@ Result<NodeListPage> parse_node_list(std::string_view text) {
 
 Result<WatchEvent> parse_watch_event(std::string_view text) {
   WatchEvent event;
-  std::string type, object_kind;
+  std::string type;
   bool have_node = false;
-  NodeSax sax({"object"});
-  sax.on_node = [&](NodeInfo&& node, std::string&& rv) {
-    event.node = std::move(node);
-    event.resource_version = std::move(rv);
-    have_node = true;
-  };
-  // A Status object (ERROR events) is parsed "as a Node" too; its code and message are outer
-  // values only if the node handler did not claim them, so read them from the Node root path.
-  sax.on_outer = [&](const std::string& path, const json& v) {
-    if (path == "type" && v.is_string()) type = v.get<std::string>();
-  };
-  KC_TRY(run_sax(text, sax, "parse watch event"));
-  if (type == "ERROR") {
-    // Rare and small: parse it fully for the Status fields.
-    json status = json::parse(text, nullptr, false);
-    event.type = WatchEvent::Type::error;
-    if (!status.is_discarded() && status.contains("object") && status["object"].is_object()) {
-      const json& o = status["object"];
-      if (o.contains("code") && o["code"].is_number_integer())
-        event.error_code = o["code"].get<int>();
-      if (o.contains("message") && o["message"].is_string())
-        event.error_message = o["message"].get<std::string>();
+  std::optional<int64_t> code;
+  std::string message;
+  JsonReader r(text);
+  NodeReader nodes(r);
+  const char* what = "parse watch event";
+  if (r.peek() == JsonReader::Kind::object) {
+    r.enter_object();
+    std::string_view key;
+    while (r.next_member(key)) {
+      if (key == "type") {
+        if (auto v = r.string_value()) type = *v;
+      } else if (key == "object" && r.peek() == JsonReader::Kind::object) {
+        // An ERROR event's object is a Status: its code and message are read along.
+        have_node = nodes.read(event.node, &code, &message);
+      } else {
+        r.skip();
+      }
     }
+  } else {
+    r.skip();
+  }
+  if (!r.finish()) return malformed(what, r);
+  if (type == "ERROR") {
+    event = WatchEvent{};
+    event.type = WatchEvent::Type::error;
+    if (code && *code >= INT32_MIN && *code <= INT32_MAX)
+      event.error_code = static_cast<int>(*code);
+    event.error_message = std::move(message);
     return event;
   }
-  if (!have_node) return Error{"parse watch event", "", "no object in a " + type + " event", ""};
+  if (!have_node) return Error{what, "", "no object in a " + type + " event", ""};
+  event.resource_version = event.node.resource_version;
   if (type == "ADDED")
     event.type = WatchEvent::Type::added;
   else if (type == "MODIFIED")
@@ -236,13 +263,13 @@ Result<WatchEvent> parse_watch_event(std::string_view text) {
   else if (type == "BOOKMARK")
     event.type = WatchEvent::Type::bookmark;
   else
-    return Error{"parse watch event", "", "unknown event type '" + type + "'", ""};
+    return Error{what, "", "unknown event type '" + type + "'", ""};
   if (event.type != WatchEvent::Type::bookmark &&
       (event.node.name.empty() || event.node.uid.empty())) {
-    return Error{"parse watch event", "", "a Node without metadata.name or metadata.uid", ""};
+    return Error{what, "", "a Node without metadata.name or metadata.uid", ""};
   }
   if (event.resource_version.empty()) {
-    return Error{"parse watch event", "", "no metadata.resourceVersion", ""};
+    return Error{what, "", "no metadata.resourceVersion", ""};
   }
   return event;
 }
@@ -302,19 +329,21 @@ namespace {
 constexpr const char* kNodes = "/api/v1/nodes";
 }  // namespace
 
-Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::Tick& tick) {
-  NodeListPage all;
+Result<std::string> list_nodes(kube::Client& client, size_t limit,
+                               const std::function<void(NodeInfo&&)>& on_node,
+                               const kube::Tick& tick) {
+  std::string resource_version;
   KC_TRY(client.list(
       "list nodes", kNodes, limit,
-      [&](const std::string& body) -> Result<std::string> {
+      [&](std::string_view body) -> Result<std::string> {
         auto page = parse_node_list(body);
         if (!page) return std::move(page).error();
-        for (NodeInfo& n : page->items) all.items.push_back(std::move(n));
-        all.resource_version = std::move(page->resource_version);
+        for (NodeInfo& n : page->items) on_node(std::move(n));
+        resource_version = std::move(page->resource_version);
         return std::move(page->continue_token);
       },
       tick));
-  return all;
+  return resource_version;
 }
 
 Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& resource_version,

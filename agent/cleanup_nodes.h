@@ -60,9 +60,12 @@ Result<WatchEvent> parse_watch_event(std::string_view json);
 // ("2026-11-28T23:00:00Z", also with fractional seconds or a numeric offset).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
-// All Nodes, page by page (limit per page); pages are parsed as they arrive and only the compact
-// records are kept.
-Result<NodeListPage> list_nodes(kube::Client& client, size_t limit, const kube::Tick& tick);
+// All Nodes, page by page (limit per page): each page is parsed as it arrives and its compact
+// records handed to on_node, so the caller builds its cache in place (no second copy of the
+// node set). Returns the list's resourceVersion.
+Result<std::string> list_nodes(kube::Client& client, size_t limit,
+                               const std::function<void(NodeInfo&&)>& on_node,
+                               const kube::Tick& tick);
 
 // Watches Nodes from resource_version, calling on_event for each event (false stops the watch);
 // an ERROR event with code 410 ends it as WatchEnd::gone.

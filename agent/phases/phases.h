@@ -22,6 +22,8 @@ Phase kubeadm_phase(const LeaderConfig& config, const Identity& identity);
 Phase kubeconfig_phase(const LeaderConfig& config);
 Phase addons_phase(const LeaderConfig& config, const Identity& identity);
 Phase cleanup_phase(const LeaderConfig& config);
+// /opt/bin/kc-leader (0755) with the content of `source` (the cleanup phase: /proc/self/exe).
+std::unique_ptr<Step> make_installed_kc_leader_step(const std::string& source);
 Phase join_data_phase(const LeaderConfig& config);
 Phase worker_user_data_phase(const LeaderConfig& config);
 

@@ -27,6 +27,7 @@ struct ClientOptions {
   std::chrono::seconds request_timeout{60};  // a list page or a delete
   size_t max_response_bytes = 256u << 20;    // one list page, decompressed
   size_t max_event_bytes = 16u << 20;        // one watch event line
+  bool compressed_lists = true;              // ask for gzip list pages
 };
 
 // Called during transfers; returning false aborts the transfer.
@@ -50,8 +51,8 @@ enum class WatchEnd {
 };
 
 // Parses one list page (the body of a 200 response) and returns its metadata.continue (empty
-// on the last page). The body is the caller's to consume; it is freed before the next page.
-using PageHandler = std::function<Result<std::string>(std::string& body)>;
+// on the last page). The body is valid during the call only; it is freed before the next page.
+using PageHandler = std::function<Result<std::string>(std::string_view body)>;
 
 // What a watch does after an event line.
 enum class EventVerdict {
@@ -71,8 +72,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Lists the collection at `path` ("/api/v1/nodes"), `limit` items per page, following
-  // metadata.continue; pages are asked for gzip and handed to on_page as they arrive. `what`
-  // names the action in errors ("list nodes").
+  // metadata.continue; pages are asked for gzip (unless compressed_lists is off) and handed to
+  // on_page as they arrive. `what` names the action in errors ("list nodes").
   Status list(const std::string& what, const std::string& path, size_t limit,
               const PageHandler& on_page, const Tick& tick);
 

@@ -99,6 +99,12 @@ parsers = {
     "nodes-ready-no-status": b'n{"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":'
                              b'[{"metadata":{"name":"n","uid":"u"},"status":{"conditions":[{"type":"Ready"}]}}]}',
     "watch-gone": b'w{"type":"ERROR","object":{"kind":"Status","code":410}}',
+    "nodes-deep": b'n{"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"x":' +
+                  b"[" * 5000 + b"]" * 5000 + b"}]}",
+    "nodes-escapes": b'n{"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":'
+                     b'{"n\\u0061me":"\\ud83d\\ude00","uid":"\\ud800","labels":{"a\\/b":""}}}]}',
+    "watch-number-range": b'w{"type":"MODIFIED","object":{"metadata":{"name":"n","uid":"u",'
+                          b'"resourceVersion":"1"},"status":{"images":[{"sizeBytes":1e999}]}}}',
     "member-two-hop": b"ms1/s2/d\0b/../../../etc",
 }
 for name, data in parsers.items():

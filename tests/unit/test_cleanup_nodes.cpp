@@ -165,3 +165,89 @@ TEST_CASE("parse_rfc3339") {
   CHECK_FALSE(kc::cleanup::parse_rfc3339("2026-13-28T23:10:00Z").has_value());
   CHECK_FALSE(kc::cleanup::parse_rfc3339("2026-11-28T23:10:00Zjunk").has_value());
 }
+
+TEST_CASE("every truncation of a NodeList or a watch event is refused") {
+  const std::string list = R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[)" +
+                           node_json("a", "Unknown", kBothTaints) + "]}";
+  REQUIRE(kc::cleanup::parse_node_list(list).ok());
+  for (size_t n = 0; n < list.size(); ++n) {
+    auto page = kc::cleanup::parse_node_list(list.substr(0, n));
+    if (page.ok()) FAIL("a truncation at byte " << n << " parsed");
+  }
+  const std::string event =
+      R"({"type":"MODIFIED","object":)" + node_json("a", "Unknown", kBothTaints) + "}";
+  REQUIRE(kc::cleanup::parse_watch_event(event).ok());
+  for (size_t n = 0; n < event.size(); ++n) {
+    auto parsed = kc::cleanup::parse_watch_event(event.substr(0, n));
+    if (parsed.ok()) FAIL("a truncation at byte " << n << " parsed");
+  }
+}
+
+TEST_CASE("fields of the wrong type are ignored, not taken; a Node needs a string name and uid") {
+  const auto node = [](const std::string& metadata, const std::string& rest) {
+    return kc::cleanup::parse_node_list(
+        R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{)" +
+        metadata + "}" + rest + "}]}");
+  };
+  CHECK_FALSE(node(R"("name":5,"uid":"u")", "").ok());
+  CHECK_FALSE(node(R"("name":"n","uid":["u"])", "").ok());
+  CHECK_FALSE(node(R"("name":{"x":"n"},"uid":"u")", "").ok());
+  // Taints, labels and conditions that are not what they should be count for nothing.
+  auto odd = node(R"("name":"n","uid":"u","labels":["node-role.kubernetes.io/control-plane"])",
+                  R"(,"spec":{"taints":{"key":"ToBeDeletedByClusterAutoscaler"}},)"
+                  R"("status":{"conditions":[{"type":"Ready","status":["Unknown"]},"Ready",7]})");
+  REQUIRE(odd.ok());
+  CHECK_FALSE(odd->items[0].control_plane);
+  CHECK_FALSE(odd->items[0].taint_to_be_deleted);
+  CHECK(odd->items[0].ready == ReadyStatus::missing);  // the first Ready condition had no status
+  auto labels = node(R"("name":"n","uid":"u","labels":{"node-role.kubernetes.io/control-plane":1})",
+                     R"(,"spec":{"taints":[{"key":7},"x"]},"status":"Ready")");
+  REQUIRE(labels.ok());
+  CHECK_FALSE(labels->items[0].control_plane);  // label values are strings
+  CHECK_FALSE(labels->items[0].taint_unreachable);
+  // kind, items and metadata of the wrong type
+  CHECK_FALSE(
+      kc::cleanup::parse_node_list(R"({"kind":["NodeList"],"metadata":{"resourceVersion":"1"}})")
+          .ok());
+  CHECK_FALSE(
+      kc::cleanup::parse_node_list(R"({"kind":"NodeList","metadata":{"resourceVersion":1}})").ok());
+  auto no_items = kc::cleanup::parse_node_list(
+      R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":{"a":{}}})");
+  REQUIRE(no_items.ok());
+  CHECK(no_items->items.empty());
+}
+
+TEST_CASE("escaped names are decoded; deep nesting and bad UTF-8 are refused") {
+  auto page = kc::cleanup::parse_node_list(
+      R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"n\u0061me":"caf\u00e9","uid":"u","labels":{"node-role.kubernetes.io\/control-plane":""}},)"
+      R"("status":{"conditions":[{"type":"Re\u0061dy","status":"Unkn\u006fwn","lastTransitionTime":"2026-11-28T23:10:00Z"}]}}]})");
+  REQUIRE_MESSAGE(page.ok(), page.error().message());
+  CHECK(page->items[0].name == "caf\xc3\xa9");
+  CHECK(page->items[0].control_plane);
+  CHECK(page->items[0].ready == ReadyStatus::unknown);
+
+  std::string deep =
+      R"({"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"n","uid":"u"},"x":)";
+  deep += std::string(50000, '[') + std::string(50000, ']') + "}]}";
+  auto nested = kc::cleanup::parse_node_list(deep);
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.error().message().find("nested too deeply") != std::string::npos);
+
+  auto utf8 = kc::cleanup::parse_watch_event(
+      "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\xff\",\"uid\":\"u\","
+      "\"resourceVersion\":\"1\"}}}");
+  REQUIRE_FALSE(utf8.ok());
+  CHECK(utf8.error().message().find("UTF-8") != std::string::npos);
+}
+
+TEST_CASE("an ERROR event's Status code and message are read whatever the member order") {
+  auto gone = kc::cleanup::parse_watch_event(
+      R"({"object":{"code":410,"message":"too old resource version","kind":"Status"},"type":"ERROR"})");
+  REQUIRE(gone.ok());
+  CHECK(gone->type == WatchEvent::Type::error);
+  CHECK(gone->error_code == 410);
+  CHECK(gone->error_message == "too old resource version");
+  auto odd = kc::cleanup::parse_watch_event(R"({"type":"ERROR","object":{"code":"410"}})");
+  REQUIRE(odd.ok());
+  CHECK(odd->error_code == 0);  // not an integer: no code
+}

@@ -2,8 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "agent/phases/phases.h"
+#include "common/core/host.h"
+#include "scratch_dir.h"
 
 namespace {
 
@@ -156,4 +162,84 @@ TEST_CASE("init configuration: defaults resolve; bad values name their flag") {
   const std::string overlap = error_for([](auto& o) { o.pod_subnet = "10.96.0.0/16"; });
   CHECK(overlap.rfind("--pod-subnet", 0) == 0);
   CHECK(overlap.find("overlaps --service-subnet 10.96.0.0/12") != std::string::npos);
+}
+
+namespace {
+
+// Every change a Host makes, as "KIND host_path".
+struct RecordedChanges {
+  std::vector<std::string> changes;
+  void watch(kc::Host& host) {
+    host.set_observer([this](const kc::HostChange& c) {
+      changes.push_back(std::to_string(static_cast<int>(c.kind)) + " " + c.host_path);
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cleanup phase: kc-leader is installed from a streamed source, compared by digest") {
+  ScratchDir scratch;
+  scratch.write("src/kc-leader", std::string("\x7f"
+                                             "ELF fake kc-leader\n") +
+                                     std::string(300000, 'x'));
+  kc::Host host(scratch / "root");
+  auto step = kc::leader::make_installed_kc_leader_step((scratch / "src/kc-leader").string());
+  CHECK(step->describe() == "file /opt/bin/kc-leader (0755)");
+
+  auto first = step->check(kc::StepContext(host, false));
+  REQUIRE_MESSAGE(first.ok(), first.error().message());
+  REQUIRE(first->changes.size() == 1);
+  CHECK(first->changes[0].detail.find("new") != std::string::npos);
+  REQUIRE(step->apply(kc::StepContext(host, false), first->changes).ok());
+  CHECK(scratch.read("root/opt/bin/kc-leader") == scratch.read("src/kc-leader"));
+  CHECK((std::filesystem::status(scratch / "root/opt/bin/kc-leader").permissions() &
+         std::filesystem::perms::all) == std::filesystem::perms(0755));
+
+  auto again = step->check(kc::StepContext(host, false));
+  REQUIRE(again.ok());
+  CHECK(again->changes.empty());
+
+  // A different installed binary is replaced; a wrong mode only chmod'ed.
+  scratch.write("src/kc-leader",
+                "\x7f"
+                "ELF a newer kc-leader\n");
+  auto newer = step->check(kc::StepContext(host, false));
+  REQUIRE(newer.ok());
+  REQUIRE(newer->changes.size() == 1);
+  CHECK(newer->changes[0].detail.find("content differs") != std::string::npos);
+  REQUIRE(step->apply(kc::StepContext(host, false), newer->changes).ok());
+  CHECK(scratch.read("root/opt/bin/kc-leader") ==
+        "\x7f"
+        "ELF a newer kc-leader\n");
+  std::filesystem::permissions(scratch / "root/opt/bin/kc-leader", std::filesystem::perms(0700));
+  auto mode = step->check(kc::StepContext(host, false));
+  REQUIRE(mode.ok());
+  REQUIRE(mode->changes.size() == 1);
+  CHECK(mode->changes[0].verb == kc::Verb::set_mode);
+}
+
+TEST_CASE(
+    "cleanup phase: an unreadable kc-leader is an error naming it, and nothing is installed") {
+  ScratchDir scratch;
+  std::filesystem::create_directories(scratch / "src/a-directory");
+  for (const std::string& source :
+       {(scratch / "src/missing").string(), (scratch / "src/a-directory").string()}) {
+    CAPTURE(source);
+    kc::Host host(scratch / "root");
+    RecordedChanges recorded;
+    recorded.watch(host);
+    kc::Plan plan;
+    plan.push_back(kc::Phase{"cleanup", {}});
+    plan[0].steps.push_back(kc::leader::make_installed_kc_leader_step(source));
+    kc::StepContext context(host, false);
+    std::FILE* out = std::tmpfile();
+    auto report = kc::execute(plan, context, out);
+    std::fclose(out);
+    REQUIRE_FALSE(report.ok());
+    CHECK(report.error().message().find(source) != std::string::npos);
+    CHECK(report.error().message().find("kc-leader") != std::string::npos);
+    CHECK(recorded.changes.empty());
+    CHECK_FALSE(std::filesystem::exists(scratch / "root/opt/bin/kc-leader"));
+  }
 }

@@ -203,7 +203,7 @@ TEST_CASE(
   std::string version;
   int pages = 0;
   auto listed = client.list("list nodes", "/api/v1/nodes", 2,
-                            [&](std::string& body) -> kc::Result<std::string> {
+                            [&](std::string_view body) -> kc::Result<std::string> {
                               ++pages;
                               auto page = nlohmann::json::parse(body);
                               for (const auto& item : page["items"])
@@ -219,7 +219,7 @@ TEST_CASE(
 
   // A parser's error ends the list, in the caller's words.
   auto failed = client.list("list nodes", "/api/v1/nodes", 2,
-                            [](std::string&) -> kc::Result<std::string> {
+                            [](std::string_view) -> kc::Result<std::string> {
                               return kc::Error{"parse", "", "bad", ""};
                             },
                             {});
@@ -227,7 +227,7 @@ TEST_CASE(
   CHECK(failed.error().message() == "list nodes: parse: bad");
   auto missing =
       client.list("list widgets", "/apis/example.com/v1/widgets", 2,
-                  [](std::string&) -> kc::Result<std::string> { return std::string(); }, {});
+                  [](std::string_view) -> kc::Result<std::string> { return std::string(); }, {});
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().why.find("HTTP 404") == 0);
 
