@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "common/assets/catalog.h"
 #include "common/assets/progress.h"
 #include "common/assets/tar_extract.h"
+#include "common/assets/tar_extract_follow.h"
 #include "common/core/platform.h"
 #include "common/core/version.h"
 #include "common/net/downloader.h"
@@ -127,10 +129,22 @@ Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
   return InstalledArtifact{a.url, download.sha256, {file}};
 }
 
+// A tarball is extracted while it downloads (into the staging area only): from here it follows
+// the staged download's written prefix.
+std::unique_ptr<FollowingExtraction> follow_tarball(const Host& host, const Artifact& a,
+                                                    const StagedFile& download_file,
+                                                    DownloadRequest& request) {
+  auto following =
+      std::make_unique<FollowingExtraction>(host, download_file.fd(), a.destination, a.name, a.url);
+  request.on_prefix = [f = following.get()](uint64_t prefix) { f->grew(prefix); };
+  return following;
+}
+
+// The download is verified: the extraction that followed it is put in place.
 Result<InstalledArtifact> install_tarball(const Host& host, const Artifact& a,
-                                          const StagedFile& download_file,
+                                          FollowingExtraction& following,
                                           const DownloadedFile& download) {
-  auto staged = stage_tarball(host, download_file.fd(), a.destination, a.name, a.url);
+  auto staged = following.finish(download.bytes);
   if (!staged) return std::move(staged).error();
   KC_TRY(staged->commit(kMode));
   InstalledArtifact record{a.url, download.sha256, {}};
@@ -310,6 +324,8 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
   // Each download goes into a file staged beside its final path: a binary is committed there,
   // a tarball's staged download is read back by the extractor and then discarded.
   std::vector<StagedFile> staged(to_install.size());
+  // Destroyed before `staged`: an extraction stops reading before its file goes.
+  std::vector<std::unique_ptr<FollowingExtraction>> extracting(to_install.size());
   std::vector<DownloadRequest> requests;
   for (size_t i = 0; i < to_install.size(); ++i) {
     const Artifact& a = *to_install[i];
@@ -326,6 +342,7 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], staged[i].fd(),
                                        host_path, binary, !binary});
     if (a.max_size) requests.back().max_bytes = *a.max_size;
+    if (!binary) extracting[i] = follow_tarball(host, a, staged[i], requests.back());
   }
   DownloadOptions download = download_options(options_);
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
@@ -337,6 +354,7 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
   download.on_done = [&](size_t i, const Result<DownloadedFile>& result) {
     const Artifact& a = *to_install[i];
     if (!result) {
+      if (extracting[i]) extracting[i]->abandon();  // removes what it staged
       staged[i].discard();
       std::lock_guard<std::mutex> hold(mutex);
       errors.push_back(result.error());
@@ -344,7 +362,8 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     }
     const DownloadedFile& file = *result;
     auto record = a.kind == ArtifactKind::binary ? install_binary(a, staged[i], file)
-                                                 : install_tarball(host, a, staged[i], file);
+                                                 : install_tarball(host, a, *extracting[i], file);
+    if (extracting[i]) extracting[i]->abandon();
     staged[i].discard();
     std::lock_guard<std::mutex> hold(mutex);
     bytes += file.bytes;
