@@ -15,6 +15,7 @@
 
 #include "common/assets/asset_state.h"
 #include "common/assets/catalog.h"
+#include "common/assets/early_flush.h"
 #include "common/assets/progress.h"
 #include "common/assets/tar_extract.h"
 #include "common/assets/tar_extract_follow.h"
@@ -117,8 +118,39 @@ Error install_error(Error e, const Artifact& a) {
   return e;
 }
 
-Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
+// What runs beside one artifact's download, fed its written prefix (DownloadRequest::on_prefix):
+// a tarball's extraction (into the staging area only), or a binary's early flush to disk.
+struct Follower {
+  std::unique_ptr<FollowingExtraction> extraction;
+  std::unique_ptr<EarlyFlush> flush;
+  // The download failed or is installed: nothing is read or flushed any more.
+  void stop() {
+    if (extraction) extraction->abandon();  // removes what it staged
+    if (flush) (void)flush->wait();
+  }
+};
+
+Follower follow(const Host& host, const Artifact& a, const StagedFile& download_file,
+                DownloadRequest& request) {
+  Follower f;
+  if (a.kind == ArtifactKind::binary) {
+    f.flush = std::make_unique<EarlyFlush>(download_file.fd(), request.destination);
+    request.on_prefix = [flush = f.flush.get()](uint64_t, bool whole) {
+      if (whole) flush->start();
+    };
+  } else {
+    f.extraction = std::make_unique<FollowingExtraction>(host, download_file.fd(), a.destination,
+                                                         a.name, a.url);
+    request.on_prefix = [extraction = f.extraction.get()](uint64_t prefix, bool) {
+      extraction->grew(prefix);
+    };
+  }
+  return f;
+}
+
+Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged, EarlyFlush& flush,
                                          const DownloadedFile& download) {
+  if (auto flushed = flush.wait(); !flushed) return install_error(std::move(flushed).error(), a);
   if (auto committed = staged.commit(kMode); !committed) {
     return install_error(std::move(committed).error(), a);
   }
@@ -127,17 +159,6 @@ Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
   InstalledFile file{staged.host_path(), download.sha256, 0, 0, 0, 0};
   record_stat(file, *st);
   return InstalledArtifact{a.url, download.sha256, {file}};
-}
-
-// A tarball is extracted while it downloads (into the staging area only): from here it follows
-// the staged download's written prefix.
-std::unique_ptr<FollowingExtraction> follow_tarball(const Host& host, const Artifact& a,
-                                                    const StagedFile& download_file,
-                                                    DownloadRequest& request) {
-  auto following =
-      std::make_unique<FollowingExtraction>(host, download_file.fd(), a.destination, a.name, a.url);
-  request.on_prefix = [f = following.get()](uint64_t prefix) { f->grew(prefix); };
-  return following;
 }
 
 // The download is verified: the extraction that followed it is put in place.
@@ -324,8 +345,8 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
   // Each download goes into a file staged beside its final path: a binary is committed there,
   // a tarball's staged download is read back by the extractor and then discarded.
   std::vector<StagedFile> staged(to_install.size());
-  // Destroyed before `staged`: an extraction stops reading before its file goes.
-  std::vector<std::unique_ptr<FollowingExtraction>> extracting(to_install.size());
+  // Destroyed before `staged`: followers stop reading before their files go.
+  std::vector<Follower> following(to_install.size());
   std::vector<DownloadRequest> requests;
   for (size_t i = 0; i < to_install.size(); ++i) {
     const Artifact& a = *to_install[i];
@@ -342,7 +363,7 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
     requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], staged[i].fd(),
                                        host_path, binary, !binary});
     if (a.max_size) requests.back().max_bytes = *a.max_size;
-    if (!binary) extracting[i] = follow_tarball(host, a, staged[i], requests.back());
+    following[i] = follow(host, a, staged[i], requests.back());
   }
   DownloadOptions download = download_options(options_);
   std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
@@ -354,16 +375,17 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
   download.on_done = [&](size_t i, const Result<DownloadedFile>& result) {
     const Artifact& a = *to_install[i];
     if (!result) {
-      if (extracting[i]) extracting[i]->abandon();  // removes what it staged
+      following[i].stop();
       staged[i].discard();
       std::lock_guard<std::mutex> hold(mutex);
       errors.push_back(result.error());
       return;
     }
     const DownloadedFile& file = *result;
-    auto record = a.kind == ArtifactKind::binary ? install_binary(a, staged[i], file)
-                                                 : install_tarball(host, a, *extracting[i], file);
-    if (extracting[i]) extracting[i]->abandon();
+    auto record = a.kind == ArtifactKind::binary
+                      ? install_binary(a, staged[i], *following[i].flush, file)
+                      : install_tarball(host, a, *following[i].extraction, file);
+    following[i].stop();
     staged[i].discard();
     std::lock_guard<std::mutex> hold(mutex);
     bytes += file.bytes;

@@ -108,7 +108,7 @@ void restart_from_zero(Segment& s) {
   job.hashed = 0;
   if (job.request->on_prefix && job.reported > 0) {  // before anything is written again
     job.reported = 0;
-    job.request->on_prefix(0);
+    job.request->on_prefix(0, false);
   }
 }
 
@@ -124,12 +124,12 @@ uint64_t written_prefix(const Job& job) {
   }
 }
 
-void report_prefix(Job& job) {
+void report_prefix(Job& job, bool whole = false) {
   if (!job.request->on_prefix) return;
   const uint64_t prefix = written_prefix(job);
-  if (prefix <= job.reported) return;
+  if (prefix <= job.reported && !whole) return;
   job.reported = prefix;
-  job.request->on_prefix(prefix);
+  job.request->on_prefix(prefix, whole);
 }
 
 Error too_large(const Job& job) {
@@ -555,7 +555,7 @@ class Engine {
           std::all_of(job.segments.begin(), job.segments.end(), [](auto& x) { return x->done; })) {
         // Hashing back and the caller's on_done run off the loop, which keeps the other
         // transfers going meanwhile.
-        report_prefix(job);
+        report_prefix(job, /*whole=*/true);
         job.verifying = true;
         verifiers_.emplace_back([this, &job] { verify(job); });
       }

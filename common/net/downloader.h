@@ -43,8 +43,9 @@ struct DownloadRequest {
   // Called whenever the contiguous prefix written to fd grows: bytes [0, prefix) are there and
   // stay as they are, unless a later call reports a smaller prefix (the download started over
   // from zero: a server that ignored a Range request). A reader can follow the download with it
-  // (a tarball's extraction). Called from the download's threads: must be thread-safe and quick.
-  std::function<void(uint64_t prefix)> on_prefix = nullptr;
+  // (a tarball's extraction). `whole`: every byte is written (prefix is the size); verification
+  // follows (on_done). Called from the download's threads: must be thread-safe and quick.
+  std::function<void(uint64_t prefix, bool whole)> on_prefix = nullptr;
 };
 
 struct DownloadedFile {
