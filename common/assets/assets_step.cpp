@@ -136,7 +136,11 @@ Follower follow(const Host& host, const Artifact& a, const StagedFile& download_
   if (a.kind == ArtifactKind::binary) {
     f.flush = std::make_unique<EarlyFlush>(download_file.fd(), request.destination);
     request.on_prefix = [flush = f.flush.get()](uint64_t, bool whole) {
-      whole ? flush->start() : flush->wrote();
+      if (whole) {
+        flush->start();
+      } else {
+        flush->wrote();
+      }
     };
   } else {
     f.extraction = std::make_unique<FollowingExtraction>(host, download_file.fd(), a.destination,
