@@ -78,8 +78,12 @@ Result<StagedExtraction> FollowingExtraction::finish(std::uint64_t size) {
   }
   more_.notify_all();
   stop_thread();
-  // Read and restarted_ are only touched by this thread now.
-  if (restarted_ || !result_) {
+  bool again = false;
+  {
+    std::lock_guard<std::mutex> hold(mutex_);
+    again = restarted_ || !result_;
+  }
+  if (again) {
     result_.reset();
     return stage_tarball(host_, fd_, dest_, label_, source_, max_bytes_);
   }
