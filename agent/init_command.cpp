@@ -2,6 +2,7 @@
 
 #include "agent/init_plan.h"
 #include "agent/join_commands.h"
+#include "common/assets/asset_prefetch.h"
 #include "common/cli/asset_flags.h"
 #include "common/cli/identity_flags.h"
 #include "common/cli/plan_command.h"
@@ -55,7 +56,10 @@ int run_init_command(const InitOptions& options, const cli::GlobalOptions& globa
   auto config = resolve_leader_config(options);
   if (!config) return cli::usage_error("kc-leader", config.error());
   Plan plan = make_init_plan(*config);
-  const int code = run_plan_command("kc-leader init", plan, global, nullptr, true);
+  // The downloads start with the run and overlap identity, storage and preflight.
+  const PlanCompanion downloads{[&plan](const StepContext& c) { start_prefetch(plan, c); },
+                                [&plan] { stop_prefetch(plan); }};
+  const int code = run_plan_command("kc-leader init", plan, global, nullptr, true, downloads);
   return code == 0 && !global.dry_run ? print_init_user_data(global) : code;
 }
 

@@ -53,7 +53,13 @@ Result<std::string> make_host_user_data(const Host& host, const join::JoinFile& 
   }
   auto binary = worker_binary(host, join.api_server_endpoint, *arch, url);
   if (!binary) return std::move(binary).error();
-  return join::make_user_data(format, join, *binary, worker_args);
+  std::string args = worker_args;
+  if (args.empty()) {
+    auto saved = saved_worker_args(host);
+    if (!saved) return std::move(saved).error();
+    args = *saved;
+  }
+  return join::make_user_data(format, join, *binary, args);
 }
 
 Result<join::JoinFile> read_leader_join_file(const Host& host) {
@@ -105,7 +111,7 @@ void add_join_commands(CLI::App& app, JoinCommands& c) {
   c.user_data_command
       ->add_option("--worker-args", c.user_data.worker_args,
                    "kc-worker join flags for the worker's every boot, e.g. \"--mirror URL\" "
-                   "(KC_WORKER_ARGS in /etc/kc/kc-worker.env)")
+                   "(KC_WORKER_ARGS in /etc/kc/kc-worker.env; default: as init was told)")
       ->type_name("ARGS");
 
   CLI::App* token = cli::add_command(app, "token", "Manage the workers' bootstrap token");

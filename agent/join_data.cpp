@@ -11,6 +11,7 @@
 #include "common/core/process.h"
 #include "common/core/yaml.h"
 #include "common/join/kc_serve.h"
+#include "common/join/user_data.h"
 #include "common/pki/certificate.h"
 
 namespace kc::leader {
@@ -197,13 +198,34 @@ Result<join::WorkerBinary> worker_binary(const Host& host, std::string_view api_
   return binary;
 }
 
-Result<std::string> saved_worker_binary_url(const Host& host) {
-  auto text = host.read_file(kWorkerBinaryUrlPath);
+namespace {
+
+Result<std::string> saved_line(const Host& host, std::string_view path) {
+  auto text = host.read_file(path);
   if (!text) return std::move(text).error();
   if (!text->has_value()) return std::string();
-  std::string url = **text;
-  url.erase(url.find_last_not_of(" \t\r\n") + 1);
-  return url;
+  std::string line = **text;
+  line.erase(line.find_last_not_of(" \t\r\n") + 1);
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> saved_worker_binary_url(const Host& host) {
+  return saved_line(host, kWorkerBinaryUrlPath);
+}
+
+Result<std::string> saved_worker_args(const Host& host) {
+  auto args = saved_line(host, kWorkerArgsPath);
+  if (!args) return std::move(args).error();
+  auto normalized = join::normalize_worker_args(*args);
+  if (!normalized) {
+    Error e = std::move(normalized).error();
+    e.where = host.path(kWorkerArgsPath).string();
+    e.hint = "run kc-leader init --worker-args again, or give user-data --worker-args";
+    return e;
+  }
+  return normalized;
 }
 
 }  // namespace kc::leader

@@ -22,6 +22,8 @@ inline constexpr std::string_view kKubeadmPath = "/opt/bin/kubeadm";
 inline constexpr std::string_view kIgnitionUserDataPath = "/etc/kc/user-data.ign";
 inline constexpr std::string_view kShellUserDataPath = "/etc/kc/user-data.sh";
 inline constexpr std::string_view kWorkerBinaryUrlPath = "/etc/kc/worker-binary-url";
+// init --worker-args, for the user data that user-data and token rotate print later.
+inline constexpr std::string_view kWorkerArgsPath = "/etc/kc/worker-args";
 inline constexpr std::string_view kTokenDescription =
     "kc: joins the workers the Auto Scaling Group launches";
 
@@ -55,5 +57,7 @@ Result<join::WorkerBinary> worker_binary(const Host& host, std::string_view api_
 
 // The URL template given to init (--worker-binary-url), or "" for kc-serve.
 Result<std::string> saved_worker_binary_url(const Host& host);
+// What init was given as --worker-args ("" when none).
+Result<std::string> saved_worker_args(const Host& host);
 
 }  // namespace kc::leader

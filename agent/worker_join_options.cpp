@@ -6,6 +6,7 @@
 
 #include "agent/join_data.h"
 #include "common/cli/path_flags.h"
+#include "common/join/user_data.h"
 
 namespace kc::leader {
 
@@ -22,6 +23,11 @@ void add_worker_join_flags(CLI::App* command, WorkerJoinOptions& o) {
                    "Lifetime of the workers' bootstrap token (0: never expires; see token rotate)")
       ->capture_default_str()
       ->type_name("DURATION");
+  command
+      ->add_option("--worker-args", o.worker_args,
+                   "kc-worker join flags for the workers' every boot, e.g. \"--mirror URL\" "
+                   "(kept in /etc/kc/worker-args for user-data and token rotate)")
+      ->type_name("ARGS");
 }
 
 Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& o) {
@@ -34,6 +40,9 @@ Result<WorkerJoinOptions> resolve_worker_join_options(const WorkerJoinOptions& o
     return Error{"--worker-binary-url", o.worker_binary_url, "expected an http:// or https:// URL",
                  ""};
   }
+  auto args = join::normalize_worker_args(o.worker_args);
+  if (!args) return std::move(args).error();
+  resolved.worker_args = *args;
   if (resolved.kc_worker.empty()) {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -1,6 +1,6 @@
 // init's options for what workers get: the kc-worker binary kc-serve serves (--kc-worker), or
-// another place workers fetch it from (--worker-binary-url), and the bootstrap token's lifetime
-// (--token-ttl).
+// another place workers fetch it from (--worker-binary-url), the bootstrap token's lifetime
+// (--token-ttl), and flags for the workers' kc-worker join (--worker-args).
 #pragma once
 
 #include <filesystem>
@@ -18,6 +18,7 @@ struct WorkerJoinOptions {
   std::string kc_worker;          // a file of the operator's; "" = kc-worker next to kc-leader
   std::string worker_binary_url;  // "" = kc-serve on this leader; "{arch}" is substituted
   std::string token_ttl = "0";    // kubeadm --ttl; "0" never expires
+  std::string worker_args;        // kc-worker join flags for the workers' every boot
 };
 
 void add_worker_join_flags(CLI::App* command, WorkerJoinOptions& options);

@@ -8,6 +8,7 @@
 #include "bootstrap/join_configuration.h"
 #include "bootstrap/join_plan.h"
 #include "bootstrap/phase_timer.h"
+#include "common/assets/asset_prefetch.h"
 #include "common/cli/asset_flags.h"
 #include "common/cli/identity_flags.h"
 #include "common/cli/path_flags.h"
@@ -137,7 +138,10 @@ int run_join_command(const JoinOptions& options, const cli::GlobalOptions& globa
   Plan plan = make_join_plan(*config, outcome);
   StreamReporter stream(stdout);
   PhaseTimer timer(stream);
-  exit = run_plan_command("kc-worker join", plan, global, &timer);
+  // The downloads start with the run and overlap join-data, identity, storage and preflight.
+  const PlanCompanion downloads{[&plan](const StepContext& c) { start_prefetch(plan, c); },
+                                [&plan] { stop_prefetch(plan); }};
+  exit = run_plan_command("kc-worker join", plan, global, &timer, false, downloads);
   const std::string status = fmt::format("{} {}, API server {} ({})", node_name(*outcome),
                                          outcome_text(*outcome, global.dry_run, exit),
                                          config->join.api_server, timer.summary());

@@ -222,6 +222,9 @@ Phase join_data_phase(const LeaderConfig& config) {
   phase.steps.push_back(std::make_unique<FileStep>(
       std::string(kWorkerBinaryUrlPath),
       config.join.worker_binary_url.empty() ? "" : config.join.worker_binary_url + "\n", 0644));
+  phase.steps.push_back(std::make_unique<FileStep>(
+      std::string(kWorkerArgsPath),
+      config.join.worker_args.empty() ? "" : config.join.worker_args + "\n", 0644));
   if (config.join.worker_binary_url.empty()) {
     phase.steps.push_back(std::make_unique<KcServeUnitStep>(source));
   }

@@ -21,8 +21,11 @@ constexpr UserDataCopy kCopies[] = {{join::UserDataFormat::ignition, kIgnitionUs
 
 class UserDataStep final : public Step {
  public:
-  UserDataStep(std::shared_ptr<KcWorkerSource> source, std::string worker_binary_url)
-      : source_(std::move(source)), url_(std::move(worker_binary_url)) {}
+  UserDataStep(std::shared_ptr<KcWorkerSource> source, std::string worker_binary_url,
+               std::string worker_args)
+      : source_(std::move(source)),
+        url_(std::move(worker_binary_url)),
+        worker_args_(std::move(worker_args)) {}
   std::string describe() const override { return "the worker user data (Ignition 3.5 and shell)"; }
 
   Result<Findings> check(const StepContext& context) override {
@@ -53,7 +56,7 @@ class UserDataStep final : public Step {
           source_->sha256};
     }
     for (size_t i = 0; i < std::size(kCopies); ++i) {
-      auto data = join::make_user_data(kCopies[i].format, on_host->join, *binary);
+      auto data = join::make_user_data(kCopies[i].format, on_host->join, *binary, worker_args_);
       if (!data) return std::move(data).error();
       contents_.push_back(std::move(*data));
       const std::string path(kCopies[i].path);
@@ -82,6 +85,7 @@ class UserDataStep final : public Step {
  private:
   std::shared_ptr<KcWorkerSource> source_;
   std::string url_;
+  std::string worker_args_;
   std::vector<std::string> contents_;  // by kCopies index
 };
 
@@ -91,7 +95,8 @@ Phase worker_user_data_phase(const LeaderConfig& config) {
   Phase phase{"worker-user-data", {}};
   auto source = std::make_shared<KcWorkerSource>();
   source->file = config.join.kc_worker;
-  phase.steps.push_back(std::make_unique<UserDataStep>(source, config.join.worker_binary_url));
+  phase.steps.push_back(std::make_unique<UserDataStep>(source, config.join.worker_binary_url,
+                                                       config.join.worker_args));
   return phase;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/assets/asset_prefetch.h"
 #include "common/assets/asset_state.h"
 #include "common/assets/catalog.h"
 #include "common/assets/early_flush.h"
@@ -32,6 +34,51 @@ struct AssetsStep::Observed {
   AssetState state;
   std::vector<const Artifact*> to_install, in_place;
   std::vector<std::string> refreshed;  // records brought up to date (re-verified, adopted)
+};
+
+namespace {
+
+// What runs beside one artifact's download, fed its written prefix (DownloadRequest::on_prefix):
+// a tarball's extraction (into the staging area only), or a binary's early flush to disk.
+struct Follower {
+  std::unique_ptr<FollowingExtraction> extraction;
+  std::unique_ptr<EarlyFlush> flush;
+  // The download failed or is installed: nothing is read or flushed any more.
+  void stop() {
+    if (extraction) extraction->abandon();  // removes what it staged
+    if (flush) (void)flush->wait();
+  }
+};
+
+}  // namespace
+
+// Downloads in flight, each into a file staged beside its final path: a binary is committed
+// there, a tarball's staged download is read back by the extractor and then discarded. Each file
+// is installed as soon as it is verified (after release, when started ahead by prefetch()).
+struct AssetsStep::Downloads {
+  using Clock = std::chrono::steady_clock;
+  Downloads(const StepContext& c, Observed& s) : context(c), seen(s) {}
+  Downloads(const Downloads&) = delete;
+  Downloads& operator=(const Downloads&) = delete;
+  // Cancels what is still running, removes the staged files and the directories made for them
+  // (none once apply() took the downloads).
+  ~Downloads();
+
+  StepContext context;  // the phase's, for the progress lines
+  Observed& seen;
+  std::vector<StagedFile> staged;
+  std::vector<Follower> following;  // per staged file; stopped before its file goes
+  std::vector<DownloadRequest> requests;
+  DownloadOptions options;
+  std::vector<std::string> made_dirs;  // made for the staged files, deepest last
+  Prefetch prefetch;                   // started: downloading ahead of the step
+
+  std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
+  std::vector<Error> errors;
+  uint64_t bytes = 0;
+  int connections = 0;
+  std::vector<const Artifact*> installed;
+  Clock::time_point last_verified{};
 };
 
 namespace {
@@ -117,18 +164,6 @@ Error install_error(Error e, const Artifact& a) {
   e.hint = "nothing was installed for " + a.name;
   return e;
 }
-
-// What runs beside one artifact's download, fed its written prefix (DownloadRequest::on_prefix):
-// a tarball's extraction (into the staging area only), or a binary's early flush to disk.
-struct Follower {
-  std::unique_ptr<FollowingExtraction> extraction;
-  std::unique_ptr<EarlyFlush> flush;
-  // The download failed or is installed: nothing is read or flushed any more.
-  void stop() {
-    if (extraction) extraction->abandon();  // removes what it staged
-    if (flush) (void)flush->wait();
-  }
-};
 
 Follower follow(const Host& host, const Artifact& a, const StagedFile& download_file,
                 DownloadRequest& request) {
@@ -220,6 +255,17 @@ std::string AssetsStep::describe() const {
 }
 
 Result<Findings> AssetsStep::check(const StepContext& context) {
+  if (prefetched_) {
+    Findings findings = std::move(*prefetched_);
+    prefetched_.reset();
+    return findings;
+  }
+  // A second look: what was downloaded ahead may no longer be what is missing.
+  cancel_prefetch();
+  return observe(context);
+}
+
+Result<Findings> AssetsStep::observe(const StepContext& context) {
   const Host& host = context.host;
   auto seen = std::make_unique<Observed>();
   auto catalog = load_catalog(options_);
@@ -325,6 +371,135 @@ Result<Findings> AssetsStep::check(const StepContext& context) {
   return findings;
 }
 
+AssetsStep::Downloads::~Downloads() {
+  prefetch.cancel();
+  for (auto& f : following) f.stop();  // removes what an extraction staged
+  following.clear();
+  staged.clear();
+  for (auto dir = made_dirs.rbegin(); dir != made_dirs.rend(); ++dir) {
+    (void)context.host.remove_dir(*dir);  // only while empty: nothing of ours is left in it
+  }
+}
+
+// Stages every missing artifact and sets up its request; with `ahead`, verified files wait for
+// the step's turn (Downloads::prefetch) before they are installed.
+Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
+    const StepContext& context, bool ahead) {
+  auto d = std::make_unique<Downloads>(context, *observed_);
+  Observed& seen = *observed_;
+  const Host& host = context.host;
+  std::set<std::string> dirs;
+  for (const auto& a : seen.artifacts) dirs.insert(a.destination);
+  for (const auto& dir : dirs) {
+    std::string prefix;
+    for (const auto& part : std::filesystem::path(dir).relative_path()) {
+      prefix += "/" + part.string();
+      auto st = host.lstat(prefix);
+      if (!st) return std::move(st).error();
+      if (!*st &&
+          std::find(d->made_dirs.begin(), d->made_dirs.end(), prefix) == d->made_dirs.end()) {
+        d->made_dirs.push_back(prefix);
+      }
+    }
+    KC_TRY(host.make_dirs(dir));
+  }
+
+  const std::vector<const Artifact*>& to_install = seen.to_install;
+  d->staged.resize(to_install.size());
+  d->following.resize(to_install.size());
+  for (size_t i = 0; i < to_install.size(); ++i) {
+    const Artifact& a = *to_install[i];
+    const std::string host_path = host_join(a.destination, a.name);
+    auto file = host.stage(host_path);
+    if (!file) {
+      Error e = std::move(file).error();
+      e.context("download " + a.name);
+      e.hint = "nothing was installed for " + a.name;
+      return e;
+    }
+    d->staged[i] = std::move(*file);
+    const bool binary = a.kind == ArtifactKind::binary;
+    d->requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], d->staged[i].fd(),
+                                          host_path, binary, !binary});
+    if (a.max_size) d->requests.back().max_bytes = *a.max_size;
+    d->following[i] = follow(host, a, d->staged[i], d->requests.back());
+  }
+  d->options = download_options(options_);
+  if (ahead) d->options.cancel = &d->prefetch.cancelled();
+  Downloads* downloads = d.get();
+  const auto save_state = [downloads]() -> Status {
+    return downloads->context.host.replace_atomically(kAssetStatePath,
+                                                      to_json(downloads->seen.state), 0644);
+  };
+  // Each file is installed as soon as it is verified, while the others still download.
+  d->options.on_done = [downloads, ahead, save_state](size_t i,
+                                                      const Result<DownloadedFile>& result) {
+    Downloads& d = *downloads;
+    const Host& host = d.context.host;
+    const Artifact& a = *d.seen.to_install[i];
+    {
+      std::lock_guard<std::mutex> hold(d.mutex);
+      d.last_verified = std::max(d.last_verified, Downloads::Clock::now());
+    }
+    if (!result) {
+      d.following[i].stop();
+      d.staged[i].discard();
+      std::lock_guard<std::mutex> hold(d.mutex);
+      d.errors.push_back(result.error());
+      return;
+    }
+    if (ahead && !d.prefetch.wait_for_release()) {
+      d.following[i].stop();
+      d.staged[i].discard();  // cancelled: an earlier phase failed
+      return;
+    }
+    const DownloadedFile& file = *result;
+    auto record = a.kind == ArtifactKind::binary
+                      ? install_binary(a, d.staged[i], *d.following[i].flush, file)
+                      : install_tarball(host, a, *d.following[i].extraction, file);
+    d.following[i].stop();
+    d.staged[i].discard();
+    std::lock_guard<std::mutex> hold(d.mutex);
+    d.bytes += file.bytes;
+    d.connections += file.connections;
+    if (!record) {
+      d.errors.push_back(record.error());
+      return;
+    }
+    d.seen.state.artifacts[a.name] = std::move(*record);
+    if (auto saved = save_state(); !saved) d.errors.push_back(saved.error());
+    d.installed.push_back(&a);
+  };
+  if (options_.progress) {
+    // Ahead of the step, other phases print meanwhile: progress lines, not a live display.
+    const bool live = !ahead && ::isatty(STDERR_FILENO) == 1;
+    d->options.progress = make_progress_display(
+        live, [downloads](const std::string& line) { downloads->context.info(line); });
+  }
+  return d;
+}
+
+void AssetsStep::prefetch(const StepContext& context) {
+  cancel_prefetch();
+  auto findings = observe(context);
+  if (!findings) return;  // check() observes again and reports it in its phase
+  if (!observed_->to_install.empty()) {
+    auto downloads = stage_downloads(context, true);
+    if (!downloads) return;  // check() observes again, apply() reports it
+    downloads_ = std::move(*downloads);
+    Downloads* d = downloads_.get();
+    context.info("downloading " + names(observed_->to_install) +
+                 " while the phases before the assets phase run");
+    d->prefetch.start([d] { download_all(d->requests, d->options); });
+  }
+  prefetched_ = std::move(*findings);
+}
+
+void AssetsStep::cancel_prefetch() {
+  downloads_.reset();
+  prefetched_.reset();
+}
+
 Status AssetsStep::apply(const StepContext& context, std::vector<Change>& changes) {
   if (!observed_) return Error{"install assets", "", "apply() without check()", ""};
   Observed& seen = *observed_;
@@ -341,72 +516,23 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
   }
   if (install == nullptr) return {};
 
-  std::set<std::string> dirs;
-  for (const auto& a : seen.artifacts) dirs.insert(a.destination);
-  for (const auto& d : dirs) KC_TRY(host.make_dirs(d));
-
-  const std::vector<const Artifact*>& to_install = seen.to_install;
-  // Each download goes into a file staged beside its final path: a binary is committed there,
-  // a tarball's staged download is read back by the extractor and then discarded.
-  std::vector<StagedFile> staged(to_install.size());
-  // Destroyed before `staged`: followers stop reading before their files go.
-  std::vector<Follower> following(to_install.size());
-  std::vector<DownloadRequest> requests;
-  for (size_t i = 0; i < to_install.size(); ++i) {
-    const Artifact& a = *to_install[i];
-    const std::string host_path = host_join(a.destination, a.name);
-    auto file = host.stage(host_path);
-    if (!file) {
-      Error e = std::move(file).error();
-      e.context("download " + a.name);
-      e.hint = "nothing was installed for " + a.name;
-      return e;
-    }
-    staged[i] = std::move(*file);
-    const bool binary = a.kind == ArtifactKind::binary;
-    requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], staged[i].fd(),
-                                       host_path, binary, !binary});
-    if (a.max_size) requests.back().max_bytes = *a.max_size;
-    following[i] = follow(host, a, staged[i], requests.back());
+  const bool ahead = downloads_ && downloads_->prefetch.started();
+  if (!ahead) {
+    auto staged = stage_downloads(context, false);
+    if (!staged) return std::move(staged).error();
+    downloads_ = std::move(*staged);
+    context.info("downloading " + names(seen.to_install));
   }
-  DownloadOptions download = download_options(options_);
-  std::mutex mutex;  // guards what follows; files are installed from the downloader's threads
-  std::vector<Error> errors;
-  uint64_t bytes = 0;
-  int connections = 0;
-  std::vector<const Artifact*> installed;
-  // Each file is installed as soon as it is verified, while the others still download.
-  download.on_done = [&](size_t i, const Result<DownloadedFile>& result) {
-    const Artifact& a = *to_install[i];
-    if (!result) {
-      following[i].stop();
-      staged[i].discard();
-      std::lock_guard<std::mutex> hold(mutex);
-      errors.push_back(result.error());
-      return;
-    }
-    const DownloadedFile& file = *result;
-    auto record = a.kind == ArtifactKind::binary
-                      ? install_binary(a, staged[i], *following[i].flush, file)
-                      : install_tarball(host, a, *following[i].extraction, file);
-    following[i].stop();
-    staged[i].discard();
-    std::lock_guard<std::mutex> hold(mutex);
-    bytes += file.bytes;
-    connections += file.connections;
-    if (!record) {
-      errors.push_back(record.error());
-      return;
-    }
-    seen.state.artifacts[a.name] = std::move(*record);
-    if (auto saved = save_state(); !saved) errors.push_back(saved.error());
-    installed.push_back(&a);
-  };
-  if (options_.progress)
-    download.progress = make_progress_display(
-        ::isatty(STDERR_FILENO) == 1, [&context](const std::string& line) { context.info(line); });
-  context.info("downloading " + names(to_install));
-  download_all(requests, download);
+  std::unique_ptr<Downloads> taken = std::move(downloads_);
+  Downloads& d = *taken;
+  d.made_dirs.clear();  // the directories stay: they hold what is installed
+  if (ahead) {
+    d.prefetch.release_and_join();
+  } else {
+    download_all(d.requests, d.options);
+  }
+  std::vector<Error>& errors = d.errors;
+  std::vector<const Artifact*>& installed = d.installed;
   if (!seen.refreshed.empty() && installed.empty()) {
     if (auto saved = save_state(); !saved) errors.push_back(saved.error());
   }
@@ -422,8 +548,19 @@ Status AssetsStep::apply(const StepContext& context, std::vector<Change>& change
                  installed.empty() ? "" : "installed: " + names(installed)};
   }
   // The plan said where each artifact comes from; the report says what was installed.
-  std::string detail =
-      fmt::format("({} in {:.1f} s, {} transfer(s))", format_bytes(bytes), seconds, connections);
+  std::string detail;
+  if (ahead) {
+    // Downloaded from the run's start; this phase waited only for what was still missing.
+    const double downloading =
+        std::chrono::duration<double>(d.last_verified - d.prefetch.started_at()).count();
+    const double waited =
+        std::chrono::duration<double>(std::max(d.last_verified, started) - started).count();
+    detail = fmt::format("({} in {:.1f} s, {} transfer(s), started with the run; waited {:.1f} s)",
+                         format_bytes(d.bytes), downloading, d.connections, waited);
+  } else {
+    detail = fmt::format("({} in {:.1f} s, {} transfer(s))", format_bytes(d.bytes), seconds,
+                         d.connections);
+  }
   if (!seen.in_place.empty()) detail += "; already in place: " + names(seen.in_place);
   *install = Change{Verb::install, names(installed), detail, kInstall};
   return {};

@@ -6,10 +6,12 @@
 // check() observes: it reads the state file, stats (and where needed hashes) the installed files
 // and lists temporary files an interrupted run left, all through the host seam; for versions
 // without a pinned digest it fetches the published one. apply() downloads into files staged
-// beside their final paths and commits each one as soon as it is verified.
+// beside their final paths and commits each one as soon as it is verified. On kc-worker join and
+// kc-leader init the downloads start with the run, ahead of this step (asset_prefetch.h).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,11 +46,27 @@ class AssetsStep final : public Step {
   Result<Findings> check(const StepContext& context) override;
   Status apply(const StepContext& context, std::vector<Change>& changes) override;
 
-  struct Observed;  // what check() found, for apply()
+  // A real run's start (asset_prefetch.h): observes as check() would and starts downloading what
+  // is missing on a thread of its own, committing nothing; the next check() returns this
+  // observation and apply() waits for the downloads. When the observation or the staging fails,
+  // nothing is started and check() observes again (and reports it in its phase). `context` (its
+  // host and reporter) must outlive the downloads: until apply() or cancel_prefetch().
+  void prefetch(const StepContext& context);
+  // Cancels downloads started by prefetch() that no apply() took, removing their staged files
+  // and the directories made for them. The destructor does it too.
+  void cancel_prefetch();
+
+  struct Observed;   // what check() found, for apply()
+  struct Downloads;  // downloads in flight: staged files, requests, results
 
  private:
+  Result<Findings> observe(const StepContext& context);
+  Result<std::unique_ptr<Downloads>> stage_downloads(const StepContext& context, bool ahead);
+
   AssetOptions options_;
   std::unique_ptr<Observed> observed_;
+  std::optional<Findings> prefetched_;    // prefetch()'s observation, for the next check()
+  std::unique_ptr<Downloads> downloads_;  // refers to *observed_, so destroyed before it
 };
 
 }  // namespace kc

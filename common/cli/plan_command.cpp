@@ -45,7 +45,7 @@ bool refused(const std::string& command, const Plan& plan, const Host& host,
 }  // namespace
 
 int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
-                     Reporter* given, bool skip_planned) {
+                     Reporter* given, bool skip_planned, const PlanCompanion& companion) {
   StreamReporter stream(stdout);
   Reporter& out = given != nullptr ? *given : stream;
   Host host(options.root);
@@ -75,7 +75,10 @@ int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOp
   context.reporter = &out;
   context.system_bus = options.system_bus;
   context.skip_planned = skip_planned;
+  const bool companion_runs = !options.dry_run && companion.start;
+  if (companion_runs) companion.start(context);
   auto report = execute(plan, context);
+  if (companion_runs && companion.stop) companion.stop();
   if (!report) {
     out.error("", fmt::format("{}: {}", command, report.error().message()));
     return exit_code::failed;

@@ -2,6 +2,7 @@
 // the plan itself through the engine, and the counts.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/cli/cli.h"
@@ -16,7 +17,17 @@ namespace kc {
 // StreamReporter on stdout when null).
 // With skip_planned, planned steps do not refuse the run: each is skipped with a warning
 // (StepContext::skip_planned); "kc-leader init" runs so while other phases are still planned.
+// Work beside a real run's steps: start() once nothing refuses the run and the host lock is held,
+// before the first step; stop() once the plan has run, whatever its outcome, while the host and
+// the reporter are still there. kc-worker join and kc-leader init start their downloads so
+// (common/assets/asset_prefetch.h). A dry run calls neither.
+struct PlanCompanion {
+  std::function<void(const StepContext&)> start;
+  std::function<void()> stop;
+};
+
 int run_plan_command(const std::string& command, Plan& plan, const cli::GlobalOptions& options,
-                     Reporter* reporter = nullptr, bool skip_planned = false);
+                     Reporter* reporter = nullptr, bool skip_planned = false,
+                     const PlanCompanion& companion = {});
 
 }  // namespace kc

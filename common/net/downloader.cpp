@@ -312,6 +312,7 @@ class Engine {
       int running = 0;
       curl_multi_perform(multi_, &running);
       collect();
+      if (options_.cancel != nullptr && options_.cancel->load()) cancel_all();
       measure();
       catch_up();
       for (auto& job : jobs_) {
@@ -418,6 +419,13 @@ class Engine {
       curl_easy_setopt(s.easy, CURLOPT_RANGE, range.c_str());  // libcurl copies the string
     }
     curl_multi_add_handle(multi_, s.easy);
+  }
+
+  // Files being verified finish on their own thread; every other one fails now.
+  void cancel_all() {
+    for (auto& job : jobs_) {
+      if (!job.finished && !job.verifying) finish(job, job_error(job, "cancelled"));
+    }
   }
 
   std::optional<Clock::time_point> next_retry() const {

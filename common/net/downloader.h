@@ -13,6 +13,7 @@
 // reads itself.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -81,6 +82,9 @@ struct DownloadOptions {
   // verified from a thread of their own (hashing back what parallel segments wrote), and this is
   // called on that thread: it must be thread-safe.
   std::function<void(size_t index, const Result<DownloadedFile>& result)> on_done;
+  // Once it reads true, every file not yet downloaded fails at once ("cancelled") and nothing
+  // more is fetched (downloads started ahead of the step that needs them: asset_prefetch.h).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Downloads every request concurrently. One result per request, in order. After a failed

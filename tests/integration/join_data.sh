@@ -81,6 +81,8 @@ expect_match "$dry" "would create a bootstrap token \(kubeadm token create --ttl
 [[ $dry != *"${OLD#*.}"* ]] || fail "the dry run shows the token"
 [ "$(wc -l <"$STATE/calls.log")" = 1 ] || fail "the dry run ran kubeadm"
 
+# init --worker-args keeps them here; rotated user data carry them.
+echo "--mirror https://mirror.example.com" >"$R/etc/kc/worker-args"
 "$KC_LEADER" --root "$R" token rotate --token-ttl 48h --format shell >"$SCRATCH/rotated.sh" \
   2>"$SCRATCH/rotate.log" || fail "token rotate failed: $(cat "$SCRATCH/rotate.log")"
 NEW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$R/etc/kc/join.json")
@@ -97,6 +99,9 @@ for secret in "${NEW#*.}" "${OLD#*.}"; do
   ! grep -q "$secret" "$SCRATCH/rotate.log" || fail "a token's secret was logged"
 done
 grep -q "$NEW" "$SCRATCH/rotated.sh" || fail "token rotate did not print the new user data"
+grep -q "KC_WORKER_ARGS=--mirror https://mirror.example.com" "$SCRATCH/rotated.sh" ||
+  fail "the rotated user data lost init's --worker-args"
+rm "$R/etc/kc/worker-args"
 for copy in user-data.ign user-data.sh; do
   [ "$(stat -c %a "$R/etc/kc/$copy")" = 600 ] || fail "/etc/kc/$copy is not 0600"
 done

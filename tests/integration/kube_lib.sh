@@ -111,12 +111,13 @@ require_python_yaml() {
     skip "python3-yaml is not installed (the kubeadm stand-in reads the config with it)"
 }
 
-# make_leader_mirror DIR UNIT [API_STANDIN]: DIR/docroot with make_artifacts' files, whose kubeadm
-# is the kubeadm stand-in (through a wrapper that tells it where its scripts are inside the
-# container and to run the API server stand-in API_STANDIN, default /opt/kc-test/
-# kube_apiserver_standin.py, as systemd unit UNIT), and DIR/catalog.json pinning them.
+# make_leader_mirror DIR UNIT: DIR/docroot with make_artifacts' files, whose kubeadm is the
+# kubeadm stand-in (through a wrapper that tells it where its scripts are inside the container and
+# to run the API server stand-in /opt/kc-test/kube_apiserver_standin.py as systemd unit UNIT, on
+# every address of the container's own network namespace, as kube-apiserver listens), and
+# DIR/catalog.json pinning them.
 make_leader_mirror() {
-  local d=$1 unit=$2 api=${3:-/opt/kc-test/kube_apiserver_standin.py}
+  local d=$1 unit=$2 api=/opt/kc-test/kube_apiserver_standin.py
   python3 "$KC_SOURCE_ROOT/tests/servers/make_artifacts.py" "$d/docroot" "$d/cat" --scale 0.01 >/dev/null ||
     fail "could not make the artifacts"
   python3 - "$d" "$unit" "$api" <<'PY'
@@ -126,7 +127,7 @@ cat = json.load(open(f"{d}/cat/catalog.json"))
 kubeadm = f"""#!/bin/sh
 # kubeadm for kc's test bed: the kubeadm STAND-IN (tests/standins/kubeadm), copied into the test bed.
 export KC_KUBEADM_STANDIN_DIR=/opt/kc-test/kubeadm KC_APISERVER_STANDIN={api}
-export KC_APISERVER_STANDIN_UNIT={unit}
+export KC_APISERVER_STANDIN_UNIT={unit} KC_APISERVER_STANDIN_BIND=0.0.0.0
 exec /opt/kc-test/kubeadm/kubeadm "$@"
 """.encode()
 bodies = {"kubeadm": kubeadm,

@@ -50,9 +50,11 @@ has_line() { grep -qE "$2" <<<"$1" || fail "$3: no line matches /$2/ in: $1"; }
 # nothing_changed WHAT: the failed init left the host as it was.
 nothing_changed() {
   local p
-  for p in etc/kc etc/kubernetes etc/modules-load.d/kc.conf etc/sysctl.d/90-kc.conf opt/bin/kubeadm; do
+  for p in etc/kc etc/kubernetes etc/modules-load.d/kc.conf etc/sysctl.d/90-kc.conf opt/bin/kubeadm opt/cni; do
     [ ! -e "$ROOT/$p" ] || fail "$1: /$p was made"
   done
+  # The downloads started with the run were cancelled and their temporary files removed.
+  [ -z "$(find "$ROOT/opt" -name '*.kc-tmp-*')" ] || fail "$1: temporary files left: $(find "$ROOT/opt" -name '*.kc-tmp-*')"
   [ "$(inside "$C" systemctl is-enabled containerd.service 2>/dev/null || true)" != enabled ] ||
     fail "$1: containerd.service was enabled"
 }
@@ -104,6 +106,7 @@ out=$(wexec "$C" -- "${INIT[@]}" "${IMDS_FLAG[@]}" 2>&1) ||
   fail "kc-leader init failed: $out
 $(inside "$C" journalctl -b -u kc-cleanup -u kc-serve -o cat --no-pager | tail -20)"
 echo "init took $((SECONDS - start)) s"
+has_line "$out" '^\[assets\] installed kubeadm .*started with the run; waited [0-9.]+ s\)' "downloads overlap identity and preflight"
 last=0
 for phase in identity preflight assets units kubeadm kubeconfig addons cleanup join-data worker-user-data; do
   n=$(grep -n -m1 "^\[$phase\] " <<<"$out" | cut -d: -f1) || fail "no [$phase] lines: $out"

@@ -12,8 +12,8 @@
 # stand-in (discovery and TLS bootstrap against the leader's API server stand-in, the CA hash
 # computed with real openssl). Then the worker reboots (persistent clone): kc-worker.service
 # reports "already joined" without a second join. Then, cut off from the leader (veth down) and
-# reset, it waits and joins once the link is back up; a wrong CA hash and a revoked token fail at
-# once with their documented errors.
+# reset, it waits and joins once the link is back up; a wrong CA hash, and the old token after
+# `kc-leader token rotate` on the leader, fail at once with their documented errors.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/testbed_lib.sh"
@@ -58,7 +58,7 @@ install_host_curl() {
 }
 
 M=$SCRATCH/m W=$SCRATCH/w
-make_leader_mirror "$M" kc-test-apiserver /opt/kc-test/apiserver_on_every_address.py
+make_leader_mirror "$M" kc-test-apiserver
 make_worker_mirror "$W"
 DISK=$(mktemp -d /var/tmp/kc-two-XXXXXX)
 on_exit "rm -rf '$DISK'"
@@ -70,12 +70,6 @@ echo "--- the leader: kc-leader init"
 testbed_start "$A" --netns "/run/netns/$A"
 LROOT=$ROOT
 prepare_leader "$A" "$M" "$LEADER_NODE" 10.0.0.10
-# The API server stand-in on every address of the leader (kubeadm's listens on 0.0.0.0:6443).
-cat >"$LROOT/opt/kc-test/apiserver_on_every_address.py" <<'PY'
-import runpy, sys
-sys.argv[1:1] = ["--bind", "0.0.0.0"]
-runpy.run_path("/opt/kc-test/kube_apiserver_standin.py", run_name="__main__")
-PY
 start_mirror "$("$TB" leader "$A")" "$M"
 start_imds "$SCRATCH/imds-leader.log" ip netns exec "$A"
 start=$SECONDS
@@ -88,11 +82,8 @@ STANDIN_PREFIX="ip netns exec $A"
 CTL_PORT=$(cut -d' ' -f2 "$LROOT/etc/kubernetes/.standin/ports")
 TOKEN=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$LROOT/etc/kc/join.json")
 TOKEN_ID=${TOKEN%%.*}
-# What the kubeadm stand-ins cannot do between them: `kubeadm token create` (token.py) keeps its
-# token to itself, where kubeadm writes the bootstrap-token Secret to the API server, and cluster-info
-# names the API server's URL as kubeadm init writes it (its controlPlaneEndpoint).
-ctl "{\"op\": \"bootstrap-token\", \"token\": \"$TOKEN\"}"
-ctl "{\"op\": \"cluster-server\", \"url\": \"https://$LEADER_NODE:6443\"}"
+# As with kubeadm, init's token is a bootstrap-token Secret on the API server (token.py created
+# it there) and cluster-info names the API server as admin.conf does (init.py).
 
 echo "--- the worker's stand-ins; kc-leader user-data --format shell"
 cat >"$SCRATCH/worker-imds.json" <<JSON
@@ -169,7 +160,12 @@ grep -q "$HASH" <<<"$out" || fail "the error does not name the cluster's hash: $
 [ "$(kubeadm_joins)" = 2 ] || fail "kubeadm ran despite the CA mismatch"
 
 echo "--- a revoked token fails at once, saying so"
-ctl "{\"op\": \"delete-bootstrap-token\", \"id\": \"$TOKEN_ID\"}"  # as kubeadm token delete
+# The leader rotates the token: kubeadm token create, then delete of the old one (token.py, on the
+# API server stand-in); the worker still has the old join file.
+wexec "$A" -- /opt/kc/kc-leader token rotate >/dev/null 2>"$SCRATCH/rotate.log" ||
+  fail "kc-leader token rotate failed: $(cat "$SCRATCH/rotate.log")"
+grep -q "deleted bootstrap token $TOKEN_ID" "$SCRATCH/rotate.log" || fail "the old token was not deleted: $(cat "$SCRATCH/rotate.log")"
+grep -q "KC_WORKER_ARGS=" "$LROOT/etc/kc/user-data.sh" && fail "rotated user data carry worker args init was not given"
 rc=0
 out=$(wexec "$B" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]}" 2>&1) || rc=$?
 [ "$rc" = 1 ] || fail "a revoked token exited $rc: $out"

@@ -36,6 +36,34 @@ start_worker_apiserver "$C" "$SCRATCH/pki"
 # As the user data would write it, but readable by others: kc warns and sets it to 0600.
 write_join_file "$ROOT/etc/kc/join.json" 0644 127.0.0.1:6443 "$HASH"
 
+echo "--- preflight fails while the downloads are in flight: they are cancelled, nothing is left"
+# A mirror that accepts and never answers (the downloads start with the run and hang), and port
+# 10250 held, so preflight fails: the join must stop at once, not wait for the downloads.
+ip netns exec "$C" python3 -c '
+import socket, time
+socks = []
+for port in (8081, 10250):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen(64); socks.append(s)
+open("'"$SCRATCH/hang.ready"'", "w").close()
+time.sleep(600)' &
+HANG_PID=$!
+on_exit "kill $HANG_PID 2>/dev/null"
+wait_for "the silent mirror" 10 test -e "$SCRATCH/hang.ready"
+before=$(ls -A "$ROOT/opt/bin")
+start=$SECONDS
+rc=0
+out=$(wexec "$C" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]/%:8080/:8081}" 2>&1) || rc=$?
+kill "$HANG_PID"
+[ "$rc" = 1 ] || fail "a failed preflight exited $rc: $out"
+grep -q 'Port-10250' <<<"$out" || fail "preflight did not name the held port: $out"
+grep -q 'while the phases before the assets phase run' <<<"$out" || fail "the downloads did not start with the run: $out"
+((SECONDS - start < 20)) || fail "the join waited for the downloads (stall timeout: 30 s) instead of cancelling them"
+[ "$(ls -A "$ROOT/opt/bin")" = "$before" ] || fail "files left in /opt/bin: $(ls -A "$ROOT/opt/bin")"
+[ ! -e "$ROOT/opt/cni" ] || fail "/opt/cni left behind: $(find "$ROOT/opt/cni")"
+[ ! -e "$ROOT/var/lib/kc/assets.json" ] || fail "assets recorded after a failed preflight"
+chmod 0644 "$ROOT/etc/kc/join.json"  # join-data set it to 0600; the first boot sees it as written
+
 echo "--- first boot: join (as the shell user data runs it)"
 out=$(wexec "$C" -- /opt/bin/kc-worker join "${WORKER_ARGS[@]}" 2>&1) ||
   fail "kc-worker join failed: $out"
@@ -47,6 +75,8 @@ grep -q 'apiVersion: kubeadm.k8s.io/v1beta4' "$ROOT/etc/kc/kubeadm-join.yaml" ||
 grep -q 'kubeadm: This node has joined the cluster' <<<"$out" || fail "kubeadm's output was not streamed: $out"
 grep -qE '^kc-worker join: .* joined, API server 127.0.0.1:6443 \(join-data [0-9.]+ s, identity [0-9.]+ s, storage [0-9.]+ s, preflight [0-9.]+ s, assets [0-9.]+ s, units [0-9.]+ s, kubeadm [0-9.]+ s; total [0-9.]+ s\)$' <<<"$out" ||
   fail "no summary line: $out"
+grep -qE '^\[assets\] installed kubeadm .*started with the run; waited [0-9.]+ s\)' <<<"$out" ||
+  fail "the assets phase does not say it waited for downloads started with the run: $out"
 grep -q "$WORKER_TOKEN" <<<"$out" && fail "the token is in kc-worker's output"
 # The identity from the IMDS stand-in reaches the JoinConfiguration and the status line.
 grep -q '^kc-worker join: ip-10-0-0-10.ec2.internal joined' <<<"$out" || fail "the node name is not IMDS's: $out"

@@ -33,7 +33,9 @@ its protocol kc uses, as the real one does:
   - Node objects shaped like a real cluster's (~8 KB: conditions, taints with timeAdded,
     labels, annotations, addresses, providerID, nodeInfo, status.images).
   - bootstrap tokens as the real cluster keeps them (Secrets kube-system/bootstrap-token-ID of
-    type bootstrap.kubernetes.io/token, applied or made by the "bootstrap-token" control op):
+    type bootstrap.kubernetes.io/token, created (POST .../secrets) and deleted (DELETE
+    .../secrets/NAME) as kubeadm token create/delete do, applied, or made by the
+    "bootstrap-token" control op):
     the bearer-token authenticator (user system:bootstrap:ID, group system:bootstrappers), the
     anonymous GET of kube-public/cluster-info with a detached JWS per signing token as the
     bootstrap signer controller adds them (HS256 keyed by the token's secret; a deleted or
@@ -51,6 +53,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import socket
 import ssl
 import sys
@@ -717,6 +720,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         url = urlparse(self.path)
+        if SECRETS_PATH.fullmatch(url.path):
+            return self.create_secret(SECRETS_PATH.fullmatch(url.path).group(1), body)
         if url.path != "/apis/certificates.k8s.io/v1/certificatesigningrequests":
             return self.send_json(405, status_body(405, "MethodNotAllowed", "not allowed"), "delete")
         ident = self.identity()
@@ -840,7 +845,42 @@ class ApiHandler(BaseHTTPRequestHandler):
             STATE.approvals.append({"name": name, "user": user, "conditions": conditions})
         return self.send_json(200, current, "delete")
 
+    def create_secret(self, ns, body):
+        """POST /api/v1/namespaces/NS/secrets, as `kubeadm token create` makes a bootstrap token."""
+        if self.authorize("create", "secrets") is None:
+            return
+        try:
+            secret = json.loads(body)
+            name = secret["metadata"]["name"]
+        except (ValueError, KeyError, TypeError):
+            return self.send_json(400, status_body(400, "BadRequest", "malformed Secret"), "delete")
+        key = ("", "secrets", ns, name)
+        with STATE.lock:
+            if ("", "namespaces", "", ns) not in STATE.objects:
+                return self.send_json(404, status_body(404, "NotFound",
+                                                       f'namespaces "{ns}" not found'), "delete")
+            if key in STATE.objects:
+                return self.send_json(409, status_body(409, "AlreadyExists",
+                                                       f'secrets "{name}" already exists'), "delete")
+            secret["metadata"]["namespace"] = ns
+            STATE.objects[key] = secret
+        self.send_json(201, secret, "delete")
+
+    def delete_secret(self, ns, name):
+        """DELETE /api/v1/namespaces/NS/secrets/NAME, as `kubeadm token delete` revokes a token."""
+        if self.authorize("delete", "secrets") is None:
+            return
+        with STATE.lock:
+            gone = STATE.objects.pop(("", "secrets", ns, name), None)
+        if gone is None:
+            return self.send_json(404, status_body(404, "NotFound", f'secrets "{name}" not found'),
+                                  "delete")
+        self.send_json(200, status_body(200, "Success", "deleted"), "delete")
+
     def do_DELETE(self):
+        secret = SECRET_PATH.fullmatch(urlparse(self.path).path)
+        if secret:
+            return self.delete_secret(secret.group(1), secret.group(2))
         user = self.authorize("delete")
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
@@ -1062,6 +1102,8 @@ def churn(per_second, seconds):
 SHUTTING_DOWN = threading.Event()
 STALL_SECONDS = 30
 CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+SECRETS_PATH = re.compile(r"/api/v1/namespaces/([a-z0-9-]+)/secrets")
+SECRET_PATH = re.compile(r"/api/v1/namespaces/([a-z0-9-]+)/secrets/([a-z0-9.-]+)")
 CLUSTER_CA_B64 = ""  # the cluster CA (--tls-dir/ca.pem, which signed server.pem), base64
 
 

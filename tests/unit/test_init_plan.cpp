@@ -109,9 +109,11 @@ TEST_CASE("init plan: each phase holds its steps, fed by the resolved configurat
   for (const auto& step : plan[7].steps) CHECK(step->implemented());
 
   const auto join_data = steps_of(plan[8]);
-  REQUIRE(join_data.size() == 4);  // served kc-worker, its URL, kc-serve.service, join file
-  CHECK(join_data[2] == "kc-serve.service");
-  CHECK(join_data[3] == "/etc/kc/join.json");
+  // served kc-worker, its URL, init's --worker-args, kc-serve.service, join file
+  REQUIRE(join_data.size() == 5);
+  CHECK(join_data[2] == "file /etc/kc/worker-args (0644)");
+  CHECK(join_data[3] == "kc-serve.service");
+  CHECK(join_data[4] == "/etc/kc/join.json");
   for (const auto& step : plan[8].steps) CHECK(step->implemented());
 
   REQUIRE(steps_of(plan[9]).size() == 1);

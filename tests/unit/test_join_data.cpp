@@ -169,6 +169,15 @@ TEST_CASE("where workers fetch kc-worker: kc-serve on the API server's host, or 
   CHECK(*saved_worker_binary_url(host) == "");
   root.write("etc/kc/worker-binary-url", "https://example.com/{arch}\n");
   CHECK(*saved_worker_binary_url(host) == "https://example.com/{arch}");
+
+  CHECK(*saved_worker_args(host) == "");
+  root.write("etc/kc/worker-args", "--mirror   https://m.example.com\n");
+  CHECK(*saved_worker_args(host) == "--mirror https://m.example.com");
+  root.write("etc/kc/worker-args", "--mirror $(reboot)\n");
+  auto bad = saved_worker_args(host);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().where == (root / "etc/kc/worker-args").string());
+  CHECK(bad.error().why.find("$(reboot)") != std::string::npos);
 }
 
 TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run writes 0600") {
@@ -179,6 +188,7 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
   options.cluster_name = "toil";
   options.join.kc_worker = (root / "kc-worker").string();
   options.join.worker_binary_url = "https://example.com/kc-worker-{arch}";  // no kc-serve unit
+  options.join.worker_args = " --mirror  https://m.example.com";
   auto config = resolve_leader_config(options);
   REQUIRE(config.ok());
   Plan plan = make_init_plan(*config);
@@ -189,7 +199,7 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
     }
   }
   REQUIRE(ours.size() == 2);
-  REQUIRE(ours[0].steps.size() == 3);  // no kc-serve.service with --worker-binary-url
+  REQUIRE(ours[0].steps.size() == 4);  // no kc-serve.service with --worker-binary-url
 
   // After kubeadm init: the CA and admin.conf are there.
   auto ca = pki::issue_ca({"kubernetes", {}}, std::chrono::hours(24));
@@ -222,6 +232,9 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
     }
     CHECK(data.find("https://example.com/kc-worker-" + arch) != std::string::npos);
   }
+  CHECK(root.read("etc/kc/user-data.sh").find("KC_WORKER_ARGS=--mirror https://m.example.com") !=
+        std::string::npos);
+  CHECK(root.read("etc/kc/worker-args") == "--mirror https://m.example.com\n");
   // The plan's output never shows the token.
   std::rewind(out);
   std::string printed(1 << 16, '\0');

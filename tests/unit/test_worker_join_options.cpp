@@ -37,6 +37,13 @@ TEST_CASE("init's worker options: defaults, and bad values name their flag") {
   auto url = resolve_worker_join_options(bad_url);
   REQUIRE_FALSE(url.ok());
   CHECK(url.error().what == "--worker-binary-url");
+
+  WorkerJoinOptions bad_args;
+  bad_args.worker_args = "--mirror https://m.example.com --token abc.def";
+  auto args = resolve_worker_join_options(bad_args);
+  REQUIRE_FALSE(args.ok());
+  CHECK(args.error().where == "--worker-args");
+  CHECK(args.error().why.find("--token") != std::string::npos);
 }
 
 TEST_CASE("init's default kc-worker: beside kc-leader, or bootstrap/ of the build directory") {

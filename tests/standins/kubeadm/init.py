@@ -160,11 +160,11 @@ def main():
             "metadata": {"name": name, "namespace": "kube-system"}}), 0o600)
     if os.environ.get("KC_KUBEADM_STANDIN_APISERVER", "1") != "0":
         print("[wait-control-plane] Starting the API server stand-in", flush=True)
-        start_apiserver(pki, work, endpoint, docs[0]["nodeRegistration"])
+        start_apiserver(pki, work, endpoint, server, docs[0]["nodeRegistration"])
     print("Your Kubernetes control-plane has initialized successfully! (stand-in)", flush=True)
 
 
-def start_apiserver(pki, work, endpoint, node):
+def start_apiserver(pki, work, endpoint, server, node):
     host, port = endpoint.rsplit(":", 1)
     name = node["name"]
     kubelet_args = args_of(node["kubeletExtraArgs"])
@@ -184,8 +184,11 @@ def start_apiserver(pki, work, endpoint, node):
     ports = f"{work}/ports"
     if os.path.exists(ports):
         os.remove(ports)
+    # kube-apiserver listens on every address (--bind-address 0.0.0.0) unless told otherwise;
+    # the test bed's wrapper says so inside a container, whose network namespace is its own.
+    bind = os.environ.get("KC_APISERVER_STANDIN_BIND", "127.0.0.1")
     argv = [sys.executable, os.environ["KC_APISERVER_STANDIN"], "--tls-dir", tls, "--port", port,
-            "--rbac", "--ports-file", ports]
+            "--bind", bind, "--rbac", "--ports-file", ports]
     unit = os.environ.get("KC_APISERVER_STANDIN_UNIT")
     if unit:
         subprocess.run(["systemd-run", "--quiet", f"--unit={unit}", "--", *argv], check=True)
@@ -214,7 +217,9 @@ def start_apiserver(pki, work, endpoint, node):
            {"op": "put", "nodes": [{"name": name, "control_plane": True, "ready": "True"}]},
            {"op": "csr", "name": "csr-leader", "username": f"system:node:{name}",
             "request": base64.b64encode(csr).decode()},
-           {"op": "auto-ready"}]
+           {"op": "auto-ready"},
+           # kubeadm init's cluster-info names the API server as admin.conf does.
+           {"op": "cluster-server", "url": server}]
     request = urllib.request.Request(f"http://127.0.0.1:{control}/", json.dumps(ops).encode())
     urllib.request.urlopen(request, timeout=10).read()
 
