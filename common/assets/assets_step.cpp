@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -16,8 +17,10 @@
 #include "common/assets/asset_prefetch.h"
 #include "common/assets/asset_state.h"
 #include "common/assets/catalog.h"
+#include "common/assets/early_flush.h"
 #include "common/assets/progress.h"
 #include "common/assets/tar_extract.h"
+#include "common/assets/tar_extract_follow.h"
 #include "common/core/platform.h"
 #include "common/core/version.h"
 #include "common/net/downloader.h"
@@ -32,6 +35,22 @@ struct AssetsStep::Observed {
   std::vector<const Artifact*> to_install, in_place;
   std::vector<std::string> refreshed;  // records brought up to date (re-verified, adopted)
 };
+
+namespace {
+
+// What runs beside one artifact's download, fed its written prefix (DownloadRequest::on_prefix):
+// a tarball's extraction (into the staging area only), or a binary's early flush to disk.
+struct Follower {
+  std::unique_ptr<FollowingExtraction> extraction;
+  std::unique_ptr<EarlyFlush> flush;
+  // The download failed or is installed: nothing is read or flushed any more.
+  void stop() {
+    if (extraction) extraction->abandon();  // removes what it staged
+    if (flush) (void)flush->wait();
+  }
+};
+
+}  // namespace
 
 // Downloads in flight, each into a file staged beside its final path: a binary is committed
 // there, a tarball's staged download is read back by the extractor and then discarded. Each file
@@ -48,6 +67,7 @@ struct AssetsStep::Downloads {
   StepContext context;  // the phase's, for the progress lines
   Observed& seen;
   std::vector<StagedFile> staged;
+  std::vector<Follower> following;  // per staged file; stopped before its file goes
   std::vector<DownloadRequest> requests;
   DownloadOptions options;
   std::vector<std::string> made_dirs;  // made for the staged files, deepest last
@@ -145,8 +165,31 @@ Error install_error(Error e, const Artifact& a) {
   return e;
 }
 
-Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
+Follower follow(const Host& host, const Artifact& a, const StagedFile& download_file,
+                DownloadRequest& request) {
+  Follower f;
+  if (a.kind == ArtifactKind::binary) {
+    f.flush = std::make_unique<EarlyFlush>(download_file.fd(), request.destination);
+    request.on_prefix = [flush = f.flush.get()](uint64_t, bool whole) {
+      if (whole) {
+        flush->start();
+      } else {
+        flush->wrote();
+      }
+    };
+  } else {
+    f.extraction = std::make_unique<FollowingExtraction>(host, download_file.fd(), a.destination,
+                                                         a.name, a.url);
+    request.on_prefix = [extraction = f.extraction.get()](uint64_t prefix, bool) {
+      extraction->grew(prefix);
+    };
+  }
+  return f;
+}
+
+Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged, EarlyFlush& flush,
                                          const DownloadedFile& download) {
+  if (auto flushed = flush.wait(); !flushed) return install_error(std::move(flushed).error(), a);
   if (auto committed = staged.commit(kMode); !committed) {
     return install_error(std::move(committed).error(), a);
   }
@@ -157,10 +200,11 @@ Result<InstalledArtifact> install_binary(const Artifact& a, StagedFile& staged,
   return InstalledArtifact{a.url, download.sha256, {file}};
 }
 
+// The download is verified: the extraction that followed it is put in place.
 Result<InstalledArtifact> install_tarball(const Host& host, const Artifact& a,
-                                          const StagedFile& download_file,
+                                          FollowingExtraction& following,
                                           const DownloadedFile& download) {
-  auto staged = stage_tarball(host, download_file.fd(), a.destination, a.name, a.url);
+  auto staged = following.finish(download.bytes);
   if (!staged) return std::move(staged).error();
   KC_TRY(staged->commit(kMode));
   InstalledArtifact record{a.url, download.sha256, {}};
@@ -329,6 +373,8 @@ Result<Findings> AssetsStep::observe(const StepContext& context) {
 
 AssetsStep::Downloads::~Downloads() {
   prefetch.cancel();
+  for (auto& f : following) f.stop();  // removes what an extraction staged
+  following.clear();
   staged.clear();
   for (auto dir = made_dirs.rbegin(); dir != made_dirs.rend(); ++dir) {
     (void)context.host.remove_dir(*dir);  // only while empty: nothing of ours is left in it
@@ -360,6 +406,7 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
 
   const std::vector<const Artifact*>& to_install = seen.to_install;
   d->staged.resize(to_install.size());
+  d->following.resize(to_install.size());
   for (size_t i = 0; i < to_install.size(); ++i) {
     const Artifact& a = *to_install[i];
     const std::string host_path = host_join(a.destination, a.name);
@@ -375,6 +422,7 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
     d->requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], d->staged[i].fd(),
                                           host_path, binary, !binary});
     if (a.max_size) d->requests.back().max_bytes = *a.max_size;
+    d->following[i] = follow(host, a, d->staged[i], d->requests.back());
   }
   d->options = download_options(options_);
   if (ahead) d->options.cancel = &d->prefetch.cancelled();
@@ -394,18 +442,22 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
       d.last_verified = std::max(d.last_verified, Downloads::Clock::now());
     }
     if (!result) {
+      d.following[i].stop();
       d.staged[i].discard();
       std::lock_guard<std::mutex> hold(d.mutex);
       d.errors.push_back(result.error());
       return;
     }
     if (ahead && !d.prefetch.wait_for_release()) {
+      d.following[i].stop();
       d.staged[i].discard();  // cancelled: an earlier phase failed
       return;
     }
     const DownloadedFile& file = *result;
-    auto record = a.kind == ArtifactKind::binary ? install_binary(a, d.staged[i], file)
-                                                 : install_tarball(host, a, d.staged[i], file);
+    auto record = a.kind == ArtifactKind::binary
+                      ? install_binary(a, d.staged[i], *d.following[i].flush, file)
+                      : install_tarball(host, a, *d.following[i].extraction, file);
+    d.following[i].stop();
     d.staged[i].discard();
     std::lock_guard<std::mutex> hold(d.mutex);
     d.bytes += file.bytes;

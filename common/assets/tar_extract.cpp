@@ -12,7 +12,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <vector>
 
 #include "common/core/sha256.h"
 
@@ -187,6 +189,25 @@ void hash_zeros(Sha256& hash, std::uint64_t n) {
   }
 }
 
+// libarchive's read callback over an ArchiveReader; the reader's own error is kept.
+struct ReadState {
+  const ArchiveReader* read = nullptr;
+  std::vector<char> buffer = std::vector<char>(1 << 16);
+  std::optional<Error> error = std::nullopt;
+};
+
+la_ssize_t read_block(archive* ar, void* client, const void** block) {
+  auto* state = static_cast<ReadState*>(client);
+  auto got = (*state->read)(state->buffer.data(), state->buffer.size());
+  if (!got) {
+    state->error = got.error();
+    archive_set_error(ar, EIO, "%s", got.error().why.c_str());
+    return ARCHIVE_FATAL;
+  }
+  *block = state->buffer.data();
+  return static_cast<la_ssize_t>(*got);
+}
+
 }  // namespace
 
 Result<std::string> safe_member_path(std::string_view name) {
@@ -270,13 +291,31 @@ Status StagedExtraction::commit(mode_t mode) {
 Result<StagedExtraction> stage_tarball(const Host& host, int tarball_fd, const std::string& dest,
                                        const std::string& label, const std::string& source,
                                        std::uint64_t max_bytes) {
-  const auto refuse = [&](const std::string& why) { return unsafe(label, source, why); };
   if (::lseek(tarball_fd, 0, SEEK_SET) != 0) return errno_error("read " + label, source);
+  const ArchiveReader read = [&](char* buf, size_t n) -> Result<size_t> {
+    for (;;) {
+      const ssize_t got = ::read(tarball_fd, buf, n);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return errno_error("read " + label, source);
+    }
+  };
+  return stage_tarball(host, read, dest, label, source, max_bytes);
+}
+
+Result<StagedExtraction> stage_tarball(const Host& host, const ArchiveReader& read,
+                                       const std::string& dest, const std::string& label,
+                                       const std::string& source, std::uint64_t max_bytes) {
+  ReadState reading{&read};
+  // The reader's own error (a failed download) wins over what libarchive makes of it.
+  const auto refuse = [&](const std::string& why) -> Error {
+    if (reading.error) return *reading.error;
+    return unsafe(label, source, why);
+  };
   std::unique_ptr<archive, decltype(&archive_read_free)> ar(archive_read_new(), archive_read_free);
   if (!ar) return refuse("cannot start libarchive");
   archive_read_support_filter_gzip(ar.get());
   archive_read_support_format_tar(ar.get());
-  if (archive_read_open_fd(ar.get(), tarball_fd, 1 << 16) != ARCHIVE_OK) {
+  if (archive_read_open(ar.get(), &reading, nullptr, read_block, nullptr) != ARCHIVE_OK) {
     return refuse("not a valid .tar.gz: " + archive_why(ar.get()));
   }
   StagedExtraction staged(host);
@@ -384,6 +423,8 @@ Result<StagedExtraction> stage_tarball(const Host& host, int tarball_fd, const s
     if (::ftruncate(fd, static_cast<off_t>(written)) != 0) {
       return refuse(errno_error("write", host_path).message());
     }
+    // Writeback starts now, while the rest is read, so that commit()'s fsync has little left.
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     total += written;
     staged.entries().back().sha256 = hash.hex_digest();
   }

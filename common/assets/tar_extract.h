@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <string>
 #include <string_view>
@@ -69,12 +70,21 @@ class StagedExtraction {
   std::vector<std::string> directories_;
 };
 
+// Where an archive's bytes come from, in order: fills up to n bytes of buf and says how many,
+// 0 at the end, or an error (returned by stage_tarball as it is).
+using ArchiveReader = std::function<Result<size_t>(char* buf, size_t n)>;
+
 // Reads a gzip-compressed tar from tarball_fd (from its start) and stages its regular files,
 // symlinks and hard links under the host directory dest. `label` names the artifact in errors,
 // `source` (its URL) says where it came from.
 // At most max_bytes are extracted (sparse holes count).
 Result<StagedExtraction> stage_tarball(const Host& host, int tarball_fd, const std::string& dest,
                                        const std::string& label, const std::string& source,
+                                       std::uint64_t max_bytes = kMaxExtractedBytes);
+// The same, reading the archive through `read` (a download still being written, for one).
+Result<StagedExtraction> stage_tarball(const Host& host, const ArchiveReader& read,
+                                       const std::string& dest, const std::string& label,
+                                       const std::string& source,
                                        std::uint64_t max_bytes = kMaxExtractedBytes);
 
 }  // namespace kc

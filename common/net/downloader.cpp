@@ -54,7 +54,8 @@ struct Job {
   std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
   uint64_t hashed = 0;  // bytes [0, hashed) went into `hash`
   uint64_t received = 0;
-  uint64_t fetched = 0;  // body bytes taken in all, never rewound: the aggregate rate's counter
+  uint64_t fetched = 0;   // body bytes taken in all, never rewound: the aggregate rate's counter
+  uint64_t reported = 0;  // the written prefix last given to the request's on_prefix
   size_t index = 0;
   bool started = false;
   bool verifying = false;  // handed to a verifier thread
@@ -105,6 +106,30 @@ void restart_from_zero(Segment& s) {
   s.synced = 0;
   job.hash = std::make_unique<Sha256>();
   job.hashed = 0;
+  if (job.request->on_prefix && job.reported > 0) {  // before anything is written again
+    job.reported = 0;
+    job.request->on_prefix(0, false);
+  }
+}
+
+// The bytes [0, prefix) written so far: segments split a file into adjacent ranges.
+uint64_t written_prefix(const Job& job) {
+  uint64_t prefix = 0;
+  for (;;) {
+    auto holder = std::find_if(job.segments.begin(), job.segments.end(), [&](const auto& s) {
+      return s->begin <= prefix && prefix < s->start;
+    });
+    if (holder == job.segments.end()) return prefix;
+    prefix = (*holder)->start;
+  }
+}
+
+void report_prefix(Job& job, bool whole = false) {
+  if (!job.request->on_prefix) return;
+  const uint64_t prefix = written_prefix(job);
+  if (prefix <= job.reported && !whole) return;
+  job.reported = prefix;
+  job.request->on_prefix(prefix, whole);
 }
 
 Error too_large(const Job& job) {
@@ -290,6 +315,9 @@ class Engine {
       if (options_.cancel != nullptr && options_.cancel->load()) cancel_all();
       measure();
       catch_up();
+      for (auto& job : jobs_) {
+        if (!job.finished && !job.verifying) report_prefix(job);
+      }
       if (options_.progress && Clock::now() - last_progress >= std::chrono::milliseconds(250)) {
         last_progress = Clock::now();
         options_.progress(progress(), false);
@@ -535,6 +563,7 @@ class Engine {
           std::all_of(job.segments.begin(), job.segments.end(), [](auto& x) { return x->done; })) {
         // Hashing back and the caller's on_done run off the loop, which keeps the other
         // transfers going meanwhile.
+        report_prefix(job, /*whole=*/true);
         job.verifying = true;
         verifiers_.emplace_back([this, &job] { verify(job); });
       }

@@ -41,6 +41,12 @@ struct DownloadRequest {
   // A larger file (announced or received) fails at once, not retried: an endless body stops here
   // instead of filling the disk before the digest check.
   uint64_t max_bytes = kMaxDownloadBytes;
+  // Called whenever the contiguous prefix written to fd grows: bytes [0, prefix) are there and
+  // stay as they are, unless a later call reports a smaller prefix (the download started over
+  // from zero: a server that ignored a Range request). A reader can follow the download with it
+  // (a tarball's extraction). `whole`: every byte is written (prefix is the size); verification
+  // follows (on_done). Called from the download's threads: must be thread-safe and quick.
+  std::function<void(uint64_t prefix, bool whole)> on_prefix = nullptr;
 };
 
 struct DownloadedFile {

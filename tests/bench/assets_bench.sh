@@ -15,7 +15,10 @@
 # Usage: tests/bench/assets_bench.sh [BUILD_DIR]   (default: build)
 # Env: PER_CONN_MBIT (200 = 25 MB/s), SHARED_MBIT (800 = 100 MB/s), RUNS (3), SCENARIOS
 #      ("per-connection shared"), SIZES (MB, see
-#      tests/servers/make_artifacts.py), KC_BENCH_ARGS (extra kc-worker flags)
+#      tests/servers/make_artifacts.py), KC_BENCH_ARGS (extra kc-worker flags), BEFORE (another
+#      build directory whose kc-worker is timed in the same runs, alternating: before/after),
+#      KC_WRAP (a command kc-worker runs under, e.g. "perf trace -T -o FILE -e ..." to trace),
+#      RERUN (0: skip the re-runs with everything installed)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SOURCE_ROOT=$(cd "$HERE/../.." && pwd)
@@ -100,14 +103,17 @@ upstream_way() {
   curl -fsSL --cacert "$CA" "$CNI" | tar -C "$r/opt/cni/bin" -xz
 }
 
-kc_install() {
+# run_kc BINARY TRANSFERS_FILE ROOT [ARGS]
+run_kc() {
   # shellcheck disable=SC2086
-  "$KC_WORKER" install --root "$1" --catalog "$SCRATCH/cat/catalog.json" --mirror "$M" \
+  ${KC_WRAP:-} "$1" install --root "$3" --catalog "$SCRATCH/cat/catalog.json" --mirror "$M" \
     --ca-file "$CA" --kubernetes-version 1.36.3 --arch amd64 --log-level warn ${KC_BENCH_ARGS:-} \
-    "${@:2}" >"$SCRATCH/kc.out" || { echo "kc-worker install failed" >&2; exit 1; }
+    "${@:4}" >"$SCRATCH/kc.out" || { echo "kc-worker install failed" >&2; exit 1; }
   # "(280.0 MB in 1.2 s, 13 transfer(s))": the connections kc opened in all
-  grep -o '[0-9]* transfer(s)' "$SCRATCH/kc.out" | grep -o '^[0-9]*' >>"$SCRATCH/transfers"
+  grep -o '[0-9]* transfer(s)' "$SCRATCH/kc.out" | grep -o '^[0-9]*' >>"$2"
 }
+kc_install() { run_kc "$KC_WORKER" "$SCRATCH/transfers" "$@"; }
+kc_before() { run_kc "$BEFORE/bootstrap/kc-worker" "$SCRATCH/transfers.before" "$@"; }
 
 # "median min max" of a list of numbers
 stats() { sort -n | awk '{v[NR] = $1} END {printf "%s %s %s", v[int((NR + 1) / 2)], v[1], v[NR]}'; }
@@ -115,9 +121,17 @@ stats() { sort -n | awk '{v[NR] = $1} END {printf "%s %s %s", v[int((NR + 1) / 2
 # RUNS timings of each of two commands, alternating, each on a fresh root; sets BASE and KC to
 # "median min max" and TRANSFERS to kc's connections (median min max).
 timed_pair() {
-  local i t0 t1 a=() b=()
+  local i t0 t1 a=() b=() c=()
   : >"$SCRATCH/transfers"
+  : >"$SCRATCH/transfers.before"
   for i in $(seq 1 "$RUNS"); do
+    if [ -n "${BEFORE:-}" ]; then
+      rm -rf "$SCRATCH/r"
+      t0=$(now)
+      kc_before "$SCRATCH/r"
+      t1=$(now)
+      c+=("$(calc "$t1-$t0")")
+    fi
     rm -rf "$SCRATCH/r"
     t0=$(now)
     "$1" "$SCRATCH/r"
@@ -133,6 +147,11 @@ timed_pair() {
   KC=$(printf '%s\n' "${b[@]}" | stats)
   TRANSFERS=$(stats <"$SCRATCH/transfers")
   echo "  runs: upstream way ${a[*]} s; kc ${b[*]} s"
+  if [ -n "${BEFORE:-}" ]; then
+    BEFORE_KC=$(printf '%s\n' "${c[@]}" | stats)
+    BEFORE_TRANSFERS=$(stats <"$SCRATCH/transfers.before")
+    echo "  runs: kc before ($BEFORE) ${c[*]} s"
+  fi
 }
 ratio() { calc "$1/$2"; }
 spread() { echo "$(ratio "$2" "$4")-$(ratio "$3" "$4")"; }
@@ -166,12 +185,20 @@ for scenario in ${SCENARIOS:-per-connection shared}; do
   printf '  kc-worker install (verified, atomic):            %8s s  = %sx the bound (runs %sx)\n' \
     "$kc" "$(ratio "$kc" "$bound")" "$(spread "$kc" "$kc_min" "$kc_max" "$bound")"
   printf '  kc connections per install: %s (runs %s-%s)\n' "$tr" "$tr_min" "$tr_max"
+  if [ -n "${BEFORE:-}" ]; then
+    read -r bk bk_min bk_max <<<"$BEFORE_KC"
+    read -r btr btr_min btr_max <<<"$BEFORE_TRANSFERS"
+    printf '  kc before (%s):  %8s s  = %sx the bound (runs %sx), %s connections (runs %s-%s)\n' \
+      "$BEFORE" "$bk" "$(ratio "$bk" "$bound")" "$(spread "$bk" "$bk_min" "$bk_max" "$bound")" \
+      "$btr" "$btr_min" "$btr_max"
+  fi
   printf '  bound (%s):  %8s s\n' "$bound_name" "$bound"
   printf '  kc / upstream way: %s\n' "$(calc "$kc/$base")"
 done
 limit_none
 
-# Re-run with everything installed.
+# Re-run with everything installed (RERUN=0: not).
+[ "${RERUN:-1}" = 1 ] || exit 0
 rm -rf "$SCRATCH/r"
 kc_install "$SCRATCH/r"
 times=()

@@ -346,3 +346,63 @@ TEST_CASE("a catalog's max_size stops a larger download, and nothing is installe
   CHECK_FALSE(std::filesystem::exists(f.dir / "root/opt/bin/kubelet"));
   CHECK(f.host.leftovers("/opt/bin")->empty());
 }
+
+namespace {
+
+// A catalog of one tarball, served at /big-cni.tar, pinned to `digest`.
+void only_tarball(Fixture& f, const std::string& body, const std::string& digest) {
+  f.server.serve("/big-cni.tar", body);
+  f.dir.write("catalog.json", R"({"artifacts": [{"name": "cni", "kind": "tarball",
+       "version": "1.0.0", "url": ")" +
+                                  f.server.url("/big-cni.tar") +
+                                  R"(", "destination": "/opt/cni/bin",
+       "sha256": {"amd64": {"1.0.0": ")" +
+                                  digest + R"("}}}]})");
+}
+
+std::string big_tarball() {
+  TarWriter tar;
+  tar.add("./bridge", '0', std::string(300000, 'b'));
+  tar.add("./loopback", '0', std::string(300000, 'l'));
+  tar.add("./host-local", '0', std::string(300000, 'h'));
+  return tar.finish();
+}
+
+}  // namespace
+
+TEST_CASE("a tarball whose digest does not match installs nothing, though its members are valid") {
+  Fixture f;
+  const std::string tar = big_tarball();
+  only_tarball(f, tar, sha256_hex(tar + "other"));
+  AssetsStep step(f.options());
+  auto findings = step.check(f.context());
+  REQUIRE_MESSAGE(findings.ok(), findings.error().message());
+  auto applied = step.apply(f.context(), findings->changes);
+  REQUIRE_FALSE(applied.ok());
+  CHECK_MESSAGE(applied.error().message().find("SHA-256 mismatch") != std::string::npos,
+                applied.error().message());
+  // Extracted while it downloaded, into the staging area only: all of it is gone.
+  CHECK(std::filesystem::is_empty(f.dir / "root/opt/cni/bin"));
+  CHECK_FALSE(std::filesystem::exists(f.dir / "root/var/lib/kc/assets.json"));
+}
+
+TEST_CASE("a tarball's download cut mid-way installs nothing and leaves no temporary file") {
+  Fixture f;
+  const std::string tar = big_tarball();
+  only_tarball(f, tar, sha256_hex(tar));
+  f.server.stall_after("/big-cni.tar", 650000);  // two members whole, then nothing more
+  AssetOptions o = f.options();
+  o.stall_timeout = 1;
+  AssetsStep step(o);
+  auto findings = step.check(f.context());
+  REQUIRE_MESSAGE(findings.ok(), findings.error().message());
+  auto applied = step.apply(f.context(), findings->changes);
+  REQUIRE_FALSE(applied.ok());
+  CHECK_MESSAGE(applied.error().message().find("stalled") != std::string::npos,
+                applied.error().message());
+  CHECK(std::filesystem::is_empty(f.dir / "root/opt/cni/bin"));
+  // Members were staged as the bytes came; then the staging went with the download.
+  size_t staged = 0;
+  for (const auto& c : f.recorded()) staged += c.rfind("stage /opt/cni/bin/", 0) == 0;
+  CHECK(staged >= 3);  // the download's own staged file, bridge and loopback
+}

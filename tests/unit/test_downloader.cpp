@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -281,4 +282,40 @@ TEST_CASE("one cap shared by all connections is not split past the probe that sh
   // if a window measured it less full.
   CHECK_MESSAGE(results[0]->connections >= 2, results[0]->connections);
   CHECK_MESSAGE(results[0]->connections <= 3, results[0]->connections);
+}
+
+TEST_CASE("on_prefix follows the written prefix of a segmented download, up to the whole file") {
+  HttpStandin server;
+  const std::string body = pseudo_random(3 << 20);
+  server.serve("/followed", body);
+  server.pace(2e6, false);  // split into ranged segments, written out of order
+  ScratchDir dir;
+  auto t = open_target(dir, "followed");
+  std::vector<uint64_t> prefixes;
+  bool intact = true;  // every reported prefix holds the body's bytes when it is reported
+  DownloadRequest request{"followed", server.url("/followed"), sha256_hex(body), t.fd.get(),
+                          "/x/f"};
+  int wholes = 0;
+  request.on_prefix = [&](uint64_t prefix, bool whole) {
+    prefixes.push_back(prefix);
+    if (whole) {
+      ++wholes;
+      CHECK(prefix == body.size());
+    }
+    const uint64_t from = prefix > 4096 ? prefix - 4096 : 0;
+    std::string tail(prefix - from, '\0');
+    if (::pread(t.fd.get(), tail.data(), tail.size(), static_cast<off_t>(from)) !=
+            static_cast<ssize_t>(tail.size()) ||
+        tail != body.substr(from, tail.size())) {
+      intact = false;
+    }
+  };
+  auto results = download_all({request}, growing_options());
+  REQUIRE_MESSAGE(results[0].ok(), results[0].error().message());
+  CHECK(results[0]->connections >= 2);
+  CHECK(intact);
+  REQUIRE(prefixes.size() >= 3);  // it grew in steps, not only at the end
+  CHECK(std::is_sorted(prefixes.begin(), prefixes.end()));
+  CHECK(prefixes.back() == body.size());
+  CHECK(wholes == 1);  // once, when every byte is written
 }
