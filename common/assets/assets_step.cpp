@@ -419,8 +419,12 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
     }
     d->staged[i] = std::move(*file);
     const bool binary = a.kind == ArtifactKind::binary;
-    d->requests.push_back(DownloadRequest{a.name, a.url, seen.expected[a.name], d->staged[i].fd(),
-                                          host_path, binary, !binary});
+    d->requests.push_back(DownloadRequest{.label = a.name,
+                                          .url = a.url,
+                                          .sha256 = seen.expected[a.name],
+                                          .fd = d->staged[i].fd(),
+                                          .destination = host_path,
+                                          .finish_early = !binary});
     if (a.max_size) d->requests.back().max_bytes = *a.max_size;
     d->following[i] = follow(host, a, d->staged[i], d->requests.back());
   }

@@ -1,11 +1,10 @@
 // A downloaded binary written back to disk while it downloads and flushed (fdatasync) as soon as
 // its last byte is written, while the downloader still hashes it back: the fsync before its
 // rename then has little left to wait for. A thread of its own starts writeback of what is dirty
-// every 50 ms (sync_file_range, which does not wait; the downloader starts it only per 8 MB of a
-// segment, so segments' tails stayed dirty until the fsync). Nothing is weakened: the commit
-// still fsyncs the file and then its directory; this only starts that work earlier. A failed
-// flush fails the install (a writeback error is reported once per file descriptor, so it must not
-// be lost here).
+// every 50 ms (sync_file_range, which does not wait; the downloader itself starts none). Nothing
+// is weakened: the commit still fsyncs the file and then its directory; this only starts that
+// work earlier. A failed flush fails the install (a writeback error is reported once per file
+// descriptor, so it must not be lost here).
 #pragma once
 
 #include <condition_variable>

@@ -30,7 +30,6 @@ struct Segment {
   uint64_t start = 0;       // next byte to write
   uint64_t end = kUnknown;  // exclusive
   uint64_t request_start = 0;
-  uint64_t synced = 0;  // writeback was started for [.., synced)
   CURL* easy = nullptr;
   bool ranged = false;       // this transfer sent a Range header
   bool checked = false;      // the response status was checked
@@ -103,7 +102,6 @@ void restart_from_zero(Segment& s) {
   Job& job = *s.job;
   job.received -= s.start;
   s.start = 0;
-  s.synced = 0;
   job.hash = std::make_unique<Sha256>();
   job.hashed = 0;
   if (job.request->on_prefix && job.reported > 0) {  // before anything is written again
@@ -261,12 +259,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   s->start += take;
   job.received += take;
   job.fetched += take;
-  if (job.request->durable && s->start - s->synced >= (8u << 20)) {
-    // Starts writing back now so that the fsync before the rename has little left to do.
-    ::sync_file_range(job.fd, static_cast<off_t>(s->synced),
-                      static_cast<off_t>(s->start - s->synced), SYNC_FILE_RANGE_WRITE);
-    s->synced = s->start;
-  }
   if (take < total) {
     s->reached_end = true;  // the rest belongs to another segment
     return take;
@@ -389,7 +381,6 @@ class Engine {
     s.request_start = s.start;
     // Resuming needs a server that accepts ranges; otherwise a single stream starts over.
     if (s.start > 0 && !job.accepts_ranges) restart_from_zero(s);
-    s.synced = s.start;
     s.ranged = s.start > 0 || s.end != kUnknown;
     if (s.ranged && !job.accepts_ranges) s.ranged = false;
     http::configure_handle(s.easy, options_.tls);

@@ -35,7 +35,6 @@ struct DownloadRequest {
   std::optional<std::string> sha256;  // expected digest (lower-case hex); nullopt: no check
   int fd = -1;                        // written with pwrite; the caller owns and commits it
   std::string destination;            // where it goes, for errors: "/opt/bin/kubelet"
-  bool durable = false;               // will be kept: start writeback early so fsync is quick
   bool finish_early = false;          // needs work after the download (extraction): idle
                                       // connections help it first, so that work overlaps the rest
   // A larger file (announced or received) fails at once, not retried: an endless body stops here

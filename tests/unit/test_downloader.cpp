@@ -43,8 +43,8 @@ TEST_CASE("download_all fetches every request into its fd and verifies it (in-pr
   auto a = open_target(dir, "a");
   auto b = open_target(dir, "b");
   std::vector<DownloadRequest> requests{
-      {"a", server.url("/a"), sha256_hex("first file"), a.fd.get(), "/opt/bin/a", true, false},
-      {"b", server.url("/b"), sha256_hex(big), b.fd.get(), "/opt/bin/b", true, false},
+      {"a", server.url("/a"), sha256_hex("first file"), a.fd.get(), "/opt/bin/a"},
+      {"b", server.url("/b"), sha256_hex(big), b.fd.get(), "/opt/bin/b"},
   };
   std::mutex mutex;
   std::set<size_t> done;
