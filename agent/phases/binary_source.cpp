@@ -27,15 +27,15 @@ Status BinarySource::hash() {
   auto fd = open();
   if (!fd) return std::move(fd).error();
   Sha256 digest;
-  std::string head;
+  std::string first_bytes;
   const Status read =
       read_chunks(fd->get(), "read", file_, [&](const char* data, std::size_t size) {
         digest.update(data, size);
-        head.append(data, std::min(size, kHeadSize - head.size()));
+        first_bytes.append(data, std::min(size, kHeadSize - first_bytes.size()));
       });
   KC_TRY(read);
   sha256_ = digest.hex_digest();
-  head_ = std::move(head);
+  head_ = std::move(first_bytes);
   return {};
 }
 

@@ -337,9 +337,11 @@ TEST_CASE("a missing --kc-worker is planned with a warning and stops a real run,
 TEST_CASE("a multi-MB kc-worker is installed by stream and pinned; a changed one reinstalled") {
   ScratchDir root;
   Host host(root.path());
-  std::vector<std::string> changes;  // every host change, "kind path"
+  struct {
+    std::vector<std::string> seen;  // every host change, "kind path"
+  } changes;
   host.set_observer([&](const HostChange& c) {
-    changes.push_back(std::to_string(static_cast<int>(c.kind)) + " " + c.host_path);
+    changes.seen.push_back(std::to_string(static_cast<int>(c.kind)) + " " + c.host_path);
   });
   const std::string first = big_kc_worker(1);
   root.write("dist/kc-worker", first);
@@ -379,19 +381,19 @@ TEST_CASE("a multi-MB kc-worker is installed by stream and pinned; a changed one
   CHECK(copies_pinning(sha256_hex(first)) == 2);
 
   // Unchanged: a real run changes nothing on the host, the served binary included.
-  changes.clear();
+  changes.seen.clear();
   CHECK(run(false) == 0);
-  CHECK(changes.empty());
+  CHECK(changes.seen.empty());
 
   // Changed: a dry run plans it and changes nothing; a real run installs it and pins it.
   const std::string second = big_kc_worker(2);
   root.write("dist/kc-worker", second);
   // A dry run plans the served binary only: the user data pins what is installed.
   CHECK(run(true) == 1);
-  CHECK(changes.empty());
+  CHECK(changes.seen.empty());
   CHECK(root.read(served_file) == first);
   CHECK(run(false) >= 2);
-  CHECK(std::count(changes.begin(), changes.end(), "0 " + served) == 1);  // written once
+  CHECK(std::count(changes.seen.begin(), changes.seen.end(), "0 " + served) == 1);  // written once
   CHECK(root.read(served_file) == second);
   CHECK(copies_pinning(sha256_hex(second)) == 2);
   CHECK(copies_pinning(sha256_hex(first)) == 0);
