@@ -9,47 +9,40 @@
 #include "agent/phases/phases.h"
 #include "agent/serve.h"
 #include "common/core/plan.h"
-#include "common/core/sha256.h"
 #include "common/join/join_file.h"
 #include "common/systemd/units.h"
 #include "common/systemd/units_step.h"
 
 namespace kc::leader {
 
+KcWorkerSource::KcWorkerSource(std::string file)
+    : binary_(std::move(file), "read --kc-worker",
+              "give the kc-worker binary with --kc-worker FILE (release.sh ships it next to "
+              "kc-leader)") {}
+
 Status KcWorkerSource::load() {
   if (loaded_) return *loaded_;
-  std::string name;
-  const Host here = Host::for_operator_file(file, name);
-  auto read = here.read_file(name);
-  if (!read) {
-    loaded_ = std::move(read).error().context("read --kc-worker");
-  } else if (!read->has_value()) {
-    loaded_ = Error{"read --kc-worker", file, "No such file or directory",
-                    "give the kc-worker binary with --kc-worker FILE (release.sh ships it next to "
-                    "kc-leader)"};
+  if (auto read = binary_.hash(); !read) {
+    loaded_ = std::move(read);
+  } else if (auto elf = elf_arch(binary_.head(), binary_.file()); !elf) {
+    loaded_ = std::move(elf).error();
   } else {
-    content = std::move(**read);
-    auto elf = elf_arch(content, file);
-    if (!elf) {
-      loaded_ = std::move(elf).error();
-    } else {
-      arch = *elf;
-      sha256 = sha256_hex(content);
-      loaded_ = Status{};
-    }
+    arch_ = *elf;
+    loaded_ = Status{};
   }
   return *loaded_;
 }
 
 namespace {
 
-// /var/lib/kc/serve/kc-worker-ARCH, 0755, the --kc-worker file's content.
+// /var/lib/kc/serve/kc-worker-ARCH, 0755, the --kc-worker file's content, compared by digest and
+// copied by stream.
 class ServedKcWorkerStep final : public Step {
  public:
   explicit ServedKcWorkerStep(std::shared_ptr<KcWorkerSource> source)
       : source_(std::move(source)) {}
   std::string describe() const override {
-    return "the kc-worker kc-serve serves (" + source_->file + ")";
+    return "the kc-worker kc-serve serves (" + source_->file() + ")";
   }
   Result<Findings> check(const StepContext& context) override {
     if (auto loaded = source_->load(); !loaded) {
@@ -57,28 +50,29 @@ class ServedKcWorkerStep final : public Step {
       // real run stops in apply() with this error.
       context.warn(loaded.error().message());
       Findings findings{{}, ""};
-      findings.changes.push_back({Verb::install, served_kc_worker_path("ARCH"),
-                                  "from " + source_->file + " (not found: give --kc-worker FILE)"});
+      findings.changes.push_back(
+          {Verb::install, served_kc_worker_path("ARCH"),
+           "from " + source_->file() + " (not found: give --kc-worker FILE)"});
       return findings;
     }
-    path_ = served_kc_worker_path(source_->arch);
-    auto diff = compare_file(context.host, path_, source_->content, 0755);
+    path_ = served_kc_worker_path(source_->arch());
+    auto diff = source_->binary().compare(context.host, path_, kMode);
     if (!diff) return std::move(diff).error();
-    Findings findings{{}, path_ + " (sha256 " + source_->sha256 + ")"};
+    Findings findings{{}, path_ + " (sha256 " + source_->sha256() + ")"};
     if (diff->has_value()) {
       findings.changes.push_back({Verb::install, path_,
-                                  fmt::format("from {} (sha256 {}, {})", source_->file,
-                                              source_->sha256, (*diff)->reason)});
+                                  fmt::format("from {} (sha256 {}, {})", source_->file(),
+                                              source_->sha256(), (*diff)->reason)});
     }
     return findings;
   }
   Status apply(const StepContext& context, std::vector<Change>&) override {
     KC_TRY(source_->load());
-    KC_TRY(context.host.make_dirs(kServeDirectory));
-    return context.host.replace_atomically(path_, source_->content, 0755);
+    return source_->binary().install(context.host, path_, kMode);
   }
 
  private:
+  static constexpr mode_t kMode = 0755;
   std::shared_ptr<KcWorkerSource> source_;
   std::string path_;
 };
@@ -103,7 +97,7 @@ class KcServeUnitStep final : public Step {
         {"kc-serve.service.d/10-pin.conf",
          fmt::format("# Written by kc-leader init: kc-serve serves only this kc-worker.\n"
                      "[Service]\nEnvironment=KC_SERVE_PINS=--pin={}={}\n",
-                     source_->arch, source_->sha256)});
+                     source_->arch(), source_->sha256())});
     units_ = std::make_unique<UnitsStep>(std::vector<UnitSpec>{std::move(spec)});
     return units_->check(context);
   }
@@ -216,8 +210,7 @@ class JoinFileStep final : public Step {
 
 Phase join_data_phase(const LeaderConfig& config) {
   Phase phase{"join-data", {}};
-  auto source = std::make_shared<KcWorkerSource>();
-  source->file = config.join.kc_worker;
+  auto source = std::make_shared<KcWorkerSource>(config.join.kc_worker);
   phase.steps.push_back(std::make_unique<ServedKcWorkerStep>(source));
   phase.steps.push_back(std::make_unique<FileStep>(
       std::string(kWorkerBinaryUrlPath),

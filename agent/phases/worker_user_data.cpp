@@ -48,12 +48,12 @@ class UserDataStep final : public Step {
     KC_TRY(source_->load());
     auto on_host = join::read_join_file(host);
     if (!on_host) return std::move(on_host).error();
-    auto binary = worker_binary(host, on_host->join.api_server_endpoint, source_->arch, url_);
+    auto binary = worker_binary(host, on_host->join.api_server_endpoint, source_->arch(), url_);
     if (!binary) {
       // A dry run before the served kc-worker is installed: pin the digest of --kc-worker.
       binary = join::WorkerBinary{
-          url_.empty() ? kc_serve_url(on_host->join.api_server_endpoint, source_->arch) : url_,
-          source_->sha256};
+          url_.empty() ? kc_serve_url(on_host->join.api_server_endpoint, source_->arch()) : url_,
+          source_->sha256()};
     }
     for (size_t i = 0; i < std::size(kCopies); ++i) {
       auto data = join::make_user_data(kCopies[i].format, on_host->join, *binary, worker_args_);
@@ -93,8 +93,7 @@ class UserDataStep final : public Step {
 
 Phase worker_user_data_phase(const LeaderConfig& config) {
   Phase phase{"worker-user-data", {}};
-  auto source = std::make_shared<KcWorkerSource>();
-  source->file = config.join.kc_worker;
+  auto source = std::make_shared<KcWorkerSource>(config.join.kc_worker);
   phase.steps.push_back(std::make_unique<UserDataStep>(source, config.join.worker_binary_url,
                                                        config.join.worker_args));
   return phase;

@@ -20,6 +20,19 @@ Status read_chunks(int fd, std::string_view verb, std::string_view where,
   }
 }
 
+Status write_all(int fd, const char* data, std::size_t size, std::string_view where) {
+  std::size_t off = 0;
+  while (off < size) {
+    const ssize_t n = ::write(fd, data + off, size - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("write", std::string(where));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
 Result<std::string> read_all(int fd, std::string_view verb, std::string_view where) {
   std::string content;
   auto status = read_chunks(

@@ -44,6 +44,9 @@ class UniqueFd {
 Status read_chunks(int fd, std::string_view verb, std::string_view where,
                    const std::function<void(const char* data, std::size_t size)>& chunk);
 
+// Writes all of data to fd (retrying short writes and EINTR); an error says "write WHERE: <errno>".
+Status write_all(int fd, const char* data, std::size_t size, std::string_view where);
+
 // The whole rest of fd's content.
 Result<std::string> read_all(int fd, std::string_view verb, std::string_view where);
 

@@ -33,19 +33,6 @@ std::string join(std::string_view dir, std::string_view name) {
   return out + std::string(name);
 }
 
-Status write_all(int fd, const char* data, size_t size, const std::string& where) {
-  size_t off = 0;
-  while (off < size) {
-    ssize_t n = ::write(fd, data + off, size - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("write", where);
-    }
-    off += static_cast<size_t>(n);
-  }
-  return {};
-}
-
 // The last component of a host path ("kubelet" of "/opt/bin/kubelet").
 std::string leaf_of(std::string_view host_path) {
   return fs::path(host_path).filename().string();
@@ -153,6 +140,17 @@ Host Host::for_operator_file(const fs::path& file, std::string& name) {
   const fs::path absolute = fs::absolute(file).lexically_normal();
   name = "/" + absolute.filename().string();
   return Host(absolute.parent_path());
+}
+
+Result<UniqueFd> Host::open_operator_file(const fs::path& file, std::string_view what) {
+  // O_NONBLOCK: a FIFO does not block the open; it has no effect on a regular file.
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return errno_error(std::string(what), file.string());
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error(std::string(what), file.string());
+  if (!S_ISREG(st.st_mode))
+    return Error{std::string(what), file.string(), "not a regular file", ""};
+  return fd;
 }
 
 fs::path Host::path(std::string_view host_path) const {

@@ -109,6 +109,11 @@ class Host {
   // A Host for a file of the operator's (not a host path): rooted at the file's directory,
   // relative paths taken from the working directory. `name` receives the path to pass to it.
   static Host for_operator_file(const std::filesystem::path& file, std::string& name);
+  // A file of the operator's opened to be read by stream (read_chunks), as given: relative to the
+  // working directory, symlinks followed, so /proc/self/exe is the running binary. An error
+  // {what, file, why} unless it is a regular file.
+  static Result<UniqueFd> open_operator_file(const std::filesystem::path& file,
+                                             std::string_view what);
 
   const std::filesystem::path& root() const { return root_; }
   bool is_real_root() const { return root_ == "/"; }

@@ -111,14 +111,14 @@ std::string FileStep::describe() const {
   return fmt::format("file {} ({:04o})", host_path_, mode_);
 }
 
-Result<std::optional<FileDifference>> compare_file(const Host& host, const std::string& host_path,
-                                                   std::string_view content, mode_t mode) {
-  auto current = host.read_file(host_path);
-  if (!current) return std::move(current).error();
-  if (!current->has_value()) return std::optional<FileDifference>(FileDifference{true, "new"});
-  if (**current != content) {
-    return std::optional<FileDifference>(FileDifference{true, "content differs"});
-  }
+namespace {
+
+// The difference of host_path, once its content was read or hashed: missing, other content, or
+// (only then stat'ed) another mode.
+Result<std::optional<FileDifference>> difference(const Host& host, const std::string& host_path,
+                                                 bool exists, bool same_content, mode_t mode) {
+  if (!exists) return std::optional<FileDifference>(FileDifference{true, "new"});
+  if (!same_content) return std::optional<FileDifference>(FileDifference{true, "content differs"});
   auto info = host.stat(host_path);
   if (!info) return std::move(info).error();
   if (info->has_value() && (*info)->mode != mode) {
@@ -126,6 +126,25 @@ Result<std::optional<FileDifference>> compare_file(const Host& host, const std::
         FileDifference{false, fmt::format("mode {:04o} differs", (*info)->mode)});
   }
   return std::optional<FileDifference>();
+}
+
+}  // namespace
+
+Result<std::optional<FileDifference>> compare_file(const Host& host, const std::string& host_path,
+                                                   std::string_view content, mode_t mode) {
+  auto current = host.read_file(host_path);
+  if (!current) return std::move(current).error();
+  return difference(host, host_path, current->has_value(),
+                    current->has_value() && **current == content, mode);
+}
+
+Result<std::optional<FileDifference>> compare_file_sha256(const Host& host,
+                                                          const std::string& host_path,
+                                                          std::string_view sha256, mode_t mode) {
+  auto digest = host.sha256(host_path);
+  if (!digest) return std::move(digest).error();
+  return difference(host, host_path, digest->has_value(), digest->has_value() && **digest == sha256,
+                    mode);
 }
 
 Result<Findings> FileStep::check(const StepContext& context) {

@@ -141,6 +141,10 @@ struct FileDifference {
 // Observes host_path; nullopt when content and mode are already as wanted.
 Result<std::optional<FileDifference>> compare_file(const Host& host, const std::string& host_path,
                                                    std::string_view content, mode_t mode);
+// The same by digest (lower-case hex SHA-256), for content too large to hold in memory.
+Result<std::optional<FileDifference>> compare_file_sha256(const Host& host,
+                                                          const std::string& host_path,
+                                                          std::string_view sha256, mode_t mode);
 
 // Ensures a file has exactly this content and mode.
 class FileStep final : public Step {

@@ -12,11 +12,10 @@
 #include "common/cli/plan_command.h"
 #include "common/core/exit_codes.h"
 #include "common/core/fd.h"
-#include "common/core/sha256.h"
 #include "common/net/downloader.h"
 #include "http_standin.h"
 #include "scratch_dir.h"
-#include "tar_writer.h"
+#include "standin_mirror.h"
 
 using namespace kc;
 
@@ -24,12 +23,7 @@ namespace {
 
 const std::string kKubelet = "kubelet binary " + std::string(50000, 'l');
 
-std::string cni_tarball() {
-  TarWriter tar;
-  tar.add("./", '5', "");
-  tar.add("./bridge", '0', "bridge plugin");
-  return tar.finish();
-}
+const std::string kCni = plugins_tarball({"bridge"});
 
 // The plan's lines and notes; the prefetch's progress notes come from its own thread.
 struct Lines final : Reporter {
@@ -72,37 +66,14 @@ struct SlowStep final : Step {
   }
 };
 
-// A scratch root, a stand-in mirror (the real HTTP protocol, in this process) and a catalog.
-struct Fixture {
-  HttpStandin server;
-  ScratchDir dir;  // catalog.json here; the host's root is dir/root
-  Host host{dir / "root"};
+// A scratch root, a stand-in mirror and a catalog, and the plan's lines.
+struct Fixture : StandinMirror {
   Lines lines;
 
-  Fixture() {
-    server.serve("/kubelet", kKubelet);
-    server.serve("/cni.tar", cni_tarball());
-    const std::string base = server.url("");
-    dir.write("catalog.json", R"({"artifacts": [
-      {"name": "kubelet", "kind": "binary", "version": "kubernetes",
-       "url": ")" + base + R"(/kubelet", "destination": "/opt/bin",
-       "sha256": {"amd64": {"1.36.3": ")" +
-                                  sha256_hex(kKubelet) + R"("}}},
-      {"name": "cni", "kind": "tarball", "version": "1.0.0",
-       "url": ")" + base + R"(/cni.tar", "destination": "/opt/cni/bin",
-       "sha256": {"amd64": {"1.0.0": ")" +
-                                  sha256_hex(cni_tarball()) + R"("}}}
-    ]})");
-    std::filesystem::create_directories(dir / "root");
-  }
-  AssetOptions options() const {
-    AssetOptions o;
-    o.kubernetes_version = "1.36.3";
-    o.arch = "amd64";
-    o.catalog_file = (dir / "catalog.json").string();
-    o.retries = 0;
-    return o;  // progress on: its lines come from the prefetch's thread
-  }
+  Fixture()
+      : StandinMirror(
+            {{"kubelet", "binary", "kubernetes", "/kubelet", "/kubelet", "/opt/bin", kKubelet},
+             {"cni", "tarball", "1.0.0", "/cni.tar", "/cni.tar", "/opt/cni/bin", kCni}}) {}
   StepContext context() {
     StepContext c(host, false);
     c.reporter = &lines;

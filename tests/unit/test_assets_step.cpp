@@ -8,8 +8,7 @@
 
 #include "common/assets/asset_state.h"
 #include "common/core/sha256.h"
-#include "http_standin.h"
-#include "scratch_dir.h"
+#include "standin_mirror.h"
 #include "tar_writer.h"
 
 using namespace kc;
@@ -19,13 +18,7 @@ namespace {
 const std::string kKubelet = "kubelet binary " + std::string(5000, 'l');
 const std::string kKubectl = "kubectl binary " + std::string(3000, 'c');
 
-std::string cni_tarball() {
-  TarWriter tar;
-  tar.add("./", '5', "");
-  tar.add("./bridge", '0', "bridge plugin");
-  tar.add("./loopback", '0', "loopback plugin");
-  return tar.finish();
-}
+const std::string kCni = plugins_tarball({"bridge", "loopback"});
 
 // Notes and warnings a step sends, and the plan's lines.
 struct RecordingReporter : Reporter {
@@ -35,35 +28,20 @@ struct RecordingReporter : Reporter {
   void warn(std::string_view, std::string_view text) override { warnings.emplace_back(text); }
 };
 
-// A scratch root, an in-process HTTP stand-in serving the artifacts, and a catalog naming it.
-struct Fixture {
-  HttpStandin server;
-  ScratchDir dir;  // catalog.json here; the host's root is dir/root
-  Host host{dir / "root"};
+// A scratch root, a stand-in mirror and a catalog (URLs with {version} and {arch}), and every
+// change the host makes.
+struct Fixture : StandinMirror {
   RecordingReporter reporter;
   std::mutex mutex;
   std::vector<std::string> changes;  // every host change, "kind path"
 
-  Fixture() {
-    server.serve("/v1.36.3/amd64/kubelet", kKubelet);
-    server.serve("/v1.36.3/amd64/kubectl", kKubectl);
-    server.serve("/cni-amd64-1.0.0.tar", cni_tarball());
-    const std::string base = server.url("");
-    dir.write("catalog.json", R"({"artifacts": [
-      {"name": "kubelet", "kind": "binary", "version": "kubernetes",
-       "url": ")" + base + R"(/v{version}/{arch}/kubelet", "destination": "/opt/bin",
-       "sha256": {"amd64": {"1.36.3": ")" +
-                                  sha256_hex(kKubelet) + R"("}}},
-      {"name": "kubectl", "kind": "binary", "version": "kubernetes",
-       "url": ")" + base + R"(/v{version}/{arch}/kubectl", "destination": "/opt/bin",
-       "sha256": {"amd64": {"1.36.3": ")" +
-                                  sha256_hex(kKubectl) + R"("}}},
-      {"name": "cni", "kind": "tarball", "version": "1.0.0",
-       "url": ")" + base + R"(/cni-{arch}-{version}.tar", "destination": "/opt/cni/bin",
-       "sha256": {"amd64": {"1.0.0": ")" +
-                                  sha256_hex(cni_tarball()) + R"("}}}
-    ]})");
-    std::filesystem::create_directories(dir / "root");
+  Fixture()
+      : StandinMirror({{"kubelet", "binary", "kubernetes", "/v{version}/{arch}/kubelet",
+                        "/v1.36.3/amd64/kubelet", "/opt/bin", kKubelet},
+                       {"kubectl", "binary", "kubernetes", "/v{version}/{arch}/kubectl",
+                        "/v1.36.3/amd64/kubectl", "/opt/bin", kKubectl},
+                       {"cni", "tarball", "1.0.0", "/cni-{arch}-{version}.tar",
+                        "/cni-amd64-1.0.0.tar", "/opt/cni/bin", kCni}}) {
     host.set_observer([this](const HostChange& c) {
       static const char* kinds[] = {"write", "set_mode", "remove", "make_dirs", "stage"};
       std::lock_guard<std::mutex> hold(mutex);
@@ -72,11 +50,7 @@ struct Fixture {
   }
 
   AssetOptions options() const {
-    AssetOptions o;
-    o.kubernetes_version = "1.36.3";
-    o.arch = "amd64";
-    o.catalog_file = (dir / "catalog.json").string();
-    o.retries = 0;
+    AssetOptions o = StandinMirror::options();
     o.progress = false;
     return o;
   }

@@ -244,6 +244,37 @@ TEST_CASE("a Host for an operator's file is rooted at its directory") {
   CHECK(dir.read("out.bin") == "data");
 }
 
+TEST_CASE("an operator's file opens as given for streaming: symlinks followed, regular only") {
+  ScratchDir dir;
+  dir.write("elsewhere/kc-worker", "binary");
+  fs::create_directories(dir / "dist");
+  fs::create_symlink(dir / "elsewhere/kc-worker", dir / "dist/kc-worker");  // absolute target
+  auto fd = kc::Host::open_operator_file(dir / "dist/kc-worker", "read --kc-worker");
+  REQUIRE_MESSAGE(fd.ok(), fd.error().message());
+  CHECK(*kc::read_all(fd->get(), "read", "kc-worker") == "binary");
+  // The running binary, as the cleanup phase installs it.
+  auto self = kc::Host::open_operator_file("/proc/self/exe", "read the kc-leader to install");
+  REQUIRE_MESSAGE(self.ok(), self.error().message());
+  char magic[4] = {};
+  CHECK(::read(self->get(), magic, 4) == 4);
+  CHECK(std::string(magic, 4) ==
+        "\x7f"
+        "ELF");
+
+  auto missing = kc::Host::open_operator_file(dir / "missing", "read --kc-worker");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().what == "read --kc-worker");
+  CHECK(missing.error().where == (dir / "missing").string());
+  CHECK(missing.error().why == "No such file or directory");
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  for (const char* other : {"dist", "fifo"}) {  // a FIFO fails at once, it does not block
+    CAPTURE(other);
+    auto opened = kc::Host::open_operator_file(dir / other, "read --kc-worker");
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().why == "not a regular file");
+  }
+}
+
 TEST_CASE("chmod and remove are reported; removing a missing file reports nothing") {
   ScratchDir dir;
   kc::Host host(dir.path());

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "agent/init_plan.h"
@@ -29,6 +30,30 @@ std::string self_elf_header() {
 // What the phases get as --kc-worker: this machine's ELF header and some bytes.
 std::string fake_kc_worker() {
   return self_elf_header() + std::string(4096, 'x');
+}
+
+// The join-data and worker-user-data phases of a fresh plan for `config`.
+Plan join_phases(const LeaderConfig& config) {
+  Plan plan = make_init_plan(config);
+  Plan ours;
+  for (auto& phase : plan) {
+    if (phase.name == "join-data" || phase.name == "worker-user-data") {
+      ours.push_back(std::move(phase));
+    }
+  }
+  return ours;
+}
+
+// A kc-worker of several MB: this machine's ELF header, then bytes that never repeat a run.
+std::string big_kc_worker(unsigned seed) {
+  std::string out = self_elf_header();
+  out.reserve(out.size() + (6 << 20));
+  unsigned state = seed;
+  while (out.size() < (6 << 20) + 999) {
+    state = state * 1103515245 + 12345;
+    out.push_back(static_cast<char>(state >> 16));
+  }
+  return out;
 }
 
 // An environment variable set for one test.
@@ -191,13 +216,7 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
   options.join.worker_args = " --mirror  https://m.example.com";
   auto config = resolve_leader_config(options);
   REQUIRE(config.ok());
-  Plan plan = make_init_plan(*config);
-  Plan ours;
-  for (auto& phase : plan) {
-    if (phase.name == "join-data" || phase.name == "worker-user-data") {
-      ours.push_back(std::move(phase));
-    }
-  }
+  Plan ours = join_phases(*config);
   REQUIRE(ours.size() == 2);
   REQUIRE(ours[0].steps.size() == 4);  // no kc-serve.service with --worker-binary-url
 
@@ -243,13 +262,7 @@ TEST_CASE("join-data and worker-user-data phases: a fresh host plans, a real run
   CHECK(printed.find(join->join.token.reveal().substr(7)) == std::string::npos);
 
   // Again: everything is in place, the token is kept (kubeadm still lists it).
-  Plan again = make_init_plan(*config);
-  Plan ours_again;
-  for (auto& phase : again) {
-    if (phase.name == "join-data" || phase.name == "worker-user-data") {
-      ours_again.push_back(std::move(phase));
-    }
-  }
+  Plan ours_again = join_phases(*config);
   StepContext dry(host, true);
   std::FILE* quiet = std::tmpfile();
   auto second = execute(ours_again, dry, quiet);
@@ -272,13 +285,7 @@ TEST_CASE("a dry run on a fresh host plans the token and the join file") {
   options.join.worker_binary_url = "https://example.com/kc-worker";
   auto config = resolve_leader_config(options);
   REQUIRE(config.ok());
-  Plan plan = make_init_plan(*config);
-  Plan ours;
-  for (auto& phase : plan) {
-    if (phase.name == "join-data" || phase.name == "worker-user-data") {
-      ours.push_back(std::move(phase));
-    }
-  }
+  Plan ours = join_phases(*config);
   const Host host(root.path());
   StepContext context(host, true);
   std::FILE* out = std::tmpfile();
@@ -325,4 +332,70 @@ TEST_CASE("a missing --kc-worker is planned with a warning and stops a real run,
     CHECK(applied.error().hint.find("--kc-worker") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(root / "var/lib/kc"));
   }
+}
+
+TEST_CASE("a multi-MB kc-worker is installed by stream and pinned; a changed one reinstalled") {
+  ScratchDir root;
+  Host host(root.path());
+  struct {
+    std::vector<std::string> seen;  // every host change, "kind path"
+  } changes;
+  host.set_observer([&](const HostChange& c) {
+    changes.seen.push_back(std::to_string(static_cast<int>(c.kind)) + " " + c.host_path);
+  });
+  const std::string first = big_kc_worker(1);
+  root.write("dist/kc-worker", first);
+  InitOptions options;
+  options.join.kc_worker = (root / "dist/kc-worker").string();
+  options.join.worker_binary_url = "https://example.com/kc-worker-{arch}";  // no kc-serve unit
+  auto config = resolve_leader_config(options);
+  REQUIRE(config.ok());
+  auto ca = pki::issue_ca({"kubernetes", {}}, std::chrono::hours(24));
+  REQUIRE(ca.ok());
+  root.write("etc/kubernetes/pki/ca.crt", ca->certificate.pem());
+  install_kubeadm_standin(root);
+  const std::string served = served_kc_worker_path(*elf_arch(first, "first"));
+  const std::string served_file = served.substr(1);  // under the scratch root
+  const auto run = [&](bool dry_run) {
+    Plan plan = join_phases(*config);
+    StepContext context(host, dry_run);
+    std::FILE* out = std::tmpfile();
+    auto report = execute(plan, context, out);
+    std::fclose(out);
+    REQUIRE_MESSAGE(report.ok(), report.error().message());
+    return report->changes;
+  };
+  // How many of the two copies of the user data hold `digest`.
+  const auto copies_pinning = [&](const std::string& digest) {
+    int n = 0;
+    for (const char* copy : {"etc/kc/user-data.ign", "etc/kc/user-data.sh"}) {
+      n += root.read(copy).find(digest) != std::string::npos;
+    }
+    return n;
+  };
+
+  CHECK(run(false) >= 4);
+  CHECK(root.read(served_file) == first);
+  CHECK((std::filesystem::status(root / served_file).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms(0755));
+  CHECK(copies_pinning(sha256_hex(first)) == 2);
+
+  // Unchanged: a real run changes nothing on the host, the served binary included.
+  changes.seen.clear();
+  CHECK(run(false) == 0);
+  CHECK(changes.seen.empty());
+
+  // Changed: a dry run plans it and changes nothing; a real run installs it and pins it.
+  const std::string second = big_kc_worker(2);
+  root.write("dist/kc-worker", second);
+  // A dry run plans the served binary only: the user data pins what is installed.
+  CHECK(run(true) == 1);
+  CHECK(changes.seen.empty());
+  CHECK(root.read(served_file) == first);
+  CHECK(run(false) >= 2);
+  CHECK(std::count(changes.seen.begin(), changes.seen.end(), "0 " + served) == 1);  // written once
+  CHECK(root.read(served_file) == second);
+  CHECK(copies_pinning(sha256_hex(second)) == 2);
+  CHECK(copies_pinning(sha256_hex(first)) == 0);
+  CHECK(host.leftovers("/var/lib/kc/serve")->empty());
 }

@@ -1,9 +1,11 @@
 #include "common/core/plan.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
+#include "common/core/sha256.h"
 #include "scratch_dir.h"
 
 namespace {
@@ -72,6 +74,35 @@ kc::Plan plan_of(kc::Step& step) {
 }
 
 }  // namespace
+
+TEST_CASE("compare_file and compare_file_sha256 find the same differences") {
+  ScratchDir dir;
+  const kc::Host host(dir.path());
+  const std::string wanted = "wanted content\n";
+  const std::string digest = kc::sha256_hex(wanted);
+  const auto both = [&]() {
+    auto by_content = kc::compare_file(host, "/etc/f", wanted, 0644);
+    auto by_digest = kc::compare_file_sha256(host, "/etc/f", digest, 0644);
+    REQUIRE(by_content.ok());
+    REQUIRE(by_digest.ok());
+    CHECK(by_content->has_value() == by_digest->has_value());
+    std::string reason = "nothing";
+    if (by_digest->has_value()) {
+      CHECK((*by_content)->content == (*by_digest)->content);
+      CHECK((*by_content)->reason == (*by_digest)->reason);
+      reason = (*by_digest)->reason;
+    }
+    return reason;
+  };
+  CHECK(both() == "new");
+  dir.write("etc/f", "other content\n");
+  ::chmod((dir / "etc/f").c_str(), 0644);
+  CHECK(both() == "content differs");
+  dir.write("etc/f", wanted);
+  CHECK(both() == "nothing");
+  ::chmod((dir / "etc/f").c_str(), 0600);
+  CHECK(both() == "mode 0600 differs");
+}
 
 TEST_CASE("FileStep converges: writes when missing, then reports up to date") {
   ScratchDir dir;
