@@ -112,9 +112,10 @@ class Daemon {
   }
 
   bool relist() {
-    // The new node set is built in place of the old one: the cache is not used until a list
-    // succeeds (a failed one leaves synced_ false, and only a list comes next), so there is no
-    // moment with both sets in memory.
+    // The new node set is built in place of the old one, node by node while each page arrives:
+    // the cache is not used until a list succeeds (a failed one, even one that failed halfway
+    // through a page, leaves synced_ false, and only a list comes next, which clears it again),
+    // so there is no moment with both sets in memory, and no page buffer.
     if (cache_complete_) nodes_before_relist_ = cache_.size();
     cache_.clear();
     cache_complete_ = false;
@@ -133,8 +134,8 @@ class Daemon {
     resource_version_ = std::move(*list);
     cache_complete_ = true;
     synced_ = true;
-    // The list's pages are freed by now; give their memory back so the resident size follows
-    // the compact records, not the largest page.
+    // Give back what the list's transfers and the largest item held, so the resident size
+    // follows the compact records.
     malloc_trim(0);
     resync_at_ = Clock::now() + s_.resync;
     backoff_ = milliseconds(0);

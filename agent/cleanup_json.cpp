@@ -93,7 +93,7 @@ size_t utf8_sequence(std::string_view s, size_t pos) {
 
 bool JsonReader::fail(const char* why) {
   if (error_.empty()) {
-    error_ = "malformed JSON at byte " + std::to_string(pos_) + ": " + why;
+    error_ = "malformed JSON at byte " + std::to_string(offset_ + pos_) + ": " + why;
   }
   return false;
 }

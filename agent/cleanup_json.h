@@ -22,6 +22,11 @@ class JsonReader {
   enum class Kind { object, array, string, number, literal, end, invalid };
 
   explicit JsonReader(std::string_view text) : s_(text) {}
+  // For a value cut out of a larger document (a streamed NodeList's item): `offset` is where it
+  // starts in the document (errors name the document's byte) and `depth` how deeply it is
+  // nested there (the nesting cap counts from the document's root).
+  JsonReader(std::string_view text, size_t offset, size_t depth)
+      : s_(text), offset_(offset), depth_(depth) {}
 
   // The kind of the next value (after whitespace), without consuming it.
   Kind peek();
@@ -69,6 +74,7 @@ class JsonReader {
 
   std::string_view s_;
   size_t pos_ = 0;
+  size_t offset_ = 0;
   size_t depth_ = 0;
   bool first_ = false;  // no member or element of the innermost container read yet
   std::string key_scratch_, value_scratch_;

@@ -3,155 +3,11 @@
 #include <ctime>
 
 #include "agent/cleanup_json.h"
+#include "agent/cleanup_node_reader.h"
+#include "agent/cleanup_node_stream.h"
 
 namespace kc::cleanup {
 namespace {
-
-// Reads the members of one Node the rule needs into `node` (the reader is at the Node object),
-// skipping the rest. For a Status object (the object of an ERROR event) its code and message
-// land in `code` / `message` when given.
-class NodeReader {
- public:
-  explicit NodeReader(JsonReader& r) : r_(r) {}
-
-  bool read(NodeInfo& node, std::optional<int64_t>* code = nullptr,
-            std::string* message = nullptr) {
-    node = NodeInfo{};
-    ready_seen_ = false;
-    if (!r_.enter_object()) return false;
-    std::string_view key;
-    while (r_.next_member(key)) {
-      if (key == "metadata") {
-        metadata(node);
-      } else if (key == "spec") {
-        in_object([&](std::string_view k) {
-          if (k == "taints") return taints(node), true;
-          return false;
-        });
-      } else if (key == "status") {
-        in_object([&](std::string_view k) {
-          if (k == "conditions") return conditions(node), true;
-          return false;
-        });
-      } else if (code != nullptr && key == "code") {
-        *code = r_.integer_value();
-      } else if (message != nullptr && key == "message") {
-        if (auto v = r_.string_value()) *message = *v;
-      } else {
-        r_.skip();
-      }
-    }
-    return !r_.failed();
-  }
-
- private:
-  // Calls member(key) for each member of the object next in the reader (which consumes the
-  // value and returns true, or returns false to have it skipped); a value that is not an object
-  // is skipped.
-  template <typename F>
-  void in_object(F&& member) {
-    if (r_.peek() != JsonReader::Kind::object) {
-      r_.skip();
-      return;
-    }
-    r_.enter_object();
-    std::string_view key;
-    while (r_.next_member(key)) {
-      if (!member(key)) r_.skip();
-    }
-  }
-  // The same for each element of an array.
-  template <typename F>
-  void in_array(F&& element) {
-    if (r_.peek() != JsonReader::Kind::array) {
-      r_.skip();
-      return;
-    }
-    r_.enter_array();
-    while (r_.next_element()) element();
-  }
-
-  void metadata(NodeInfo& node) {
-    in_object([&](std::string_view k) {
-      std::string* field = nullptr;
-      if (k == "name")
-        field = &node.name;
-      else if (k == "uid")
-        field = &node.uid;
-      else if (k == "resourceVersion")
-        field = &node.resource_version;
-      else if (k == "labels")
-        return labels(node), true;
-      else
-        return false;
-      if (auto v = r_.string_value()) field->assign(*v);
-      return true;
-    });
-  }
-
-  void labels(NodeInfo& node) {
-    in_object([&](std::string_view k) {
-      const bool role = k == kLabelControlPlane || k == kLabelMaster;
-      if (r_.string_value() && role) node.control_plane = true;
-      return true;
-    });
-  }
-
-  void taints(NodeInfo& node) {
-    in_array([&] {
-      in_object([&](std::string_view k) {
-        if (k != "key") return false;
-        if (auto v = r_.string_value()) {
-          if (*v == kTaintToBeDeleted) node.taint_to_be_deleted = true;
-          if (*v == kTaintUnreachable) node.taint_unreachable = true;
-        }
-        return true;
-      });
-    });
-  }
-
-  void conditions(NodeInfo& node) {
-    in_array([&] {
-      if (r_.peek() != JsonReader::Kind::object) {
-        r_.skip();
-        return;
-      }
-      bool ready = false;
-      std::string status, since;
-      in_object([&](std::string_view k) {
-        if (k == "type") {
-          auto v = r_.string_value();
-          ready = v && *v == "Ready";
-        } else if (k == "status") {
-          auto v = r_.string_value();
-          status = v ? std::string(*v) : std::string();
-        } else if (k == "lastTransitionTime") {
-          auto v = r_.string_value();
-          since = v ? std::string(*v) : std::string();
-        } else {
-          return false;
-        }
-        return true;
-      });
-      if (!ready || ready_seen_ || r_.failed()) return;
-      // The first Ready condition counts, as Kubernetes' own helpers take it. Only the exact
-      // "Unknown" is Unknown: no status, or one this version does not know, is not.
-      ready_seen_ = true;
-      if (status == "True")
-        node.ready = ReadyStatus::ready;
-      else if (status == "False")
-        node.ready = ReadyStatus::not_ready;
-      else if (status == "Unknown")
-        node.ready = ReadyStatus::unknown;
-      else
-        node.ready = ReadyStatus::missing;
-      node.ready_since = parse_rfc3339(since);
-    });
-  }
-
-  JsonReader& r_;
-  bool ready_seen_ = false;
-};
 
 Error malformed(const std::string& what, const JsonReader& r) {
   return Error{what, "", r.error(), ""};
@@ -161,60 +17,13 @@ Error malformed(const std::string& what, const JsonReader& r) {
 
 Result<NodeListPage> parse_node_list(std::string_view text) {
   NodeListPage page;
-  std::string kind;
-  JsonReader r(text);
-  NodeReader nodes(r);
-  const char* what = "parse NodeList";
-  if (r.peek() == JsonReader::Kind::object) {
-    r.enter_object();
-    std::string_view key;
-    while (r.next_member(key)) {
-      if (key == "kind") {
-        if (auto v = r.string_value()) kind = *v;
-      } else if (key == "metadata" && r.peek() == JsonReader::Kind::object) {
-        r.enter_object();
-        std::string_view k;
-        while (r.next_member(k)) {
-          std::string* field = k == "resourceVersion" ? &page.resource_version
-                               : k == "continue"      ? &page.continue_token
-                                                      : nullptr;
-          if (field == nullptr) {
-            r.skip();
-          } else if (auto v = r.string_value()) {
-            *field = *v;
-          }
-        }
-      } else if (key == "items" && r.peek() == JsonReader::Kind::array) {
-        page.items.clear();
-        r.enter_array();
-        while (r.next_element()) {
-          if (r.peek() != JsonReader::Kind::object) {
-            r.skip();
-            continue;
-          }
-          NodeInfo node;
-          if (!nodes.read(node)) break;
-          page.items.push_back(std::move(node));
-        }
-      } else {
-        r.skip();
-      }
-    }
-  } else {
-    r.skip();
-  }
-  if (!r.finish()) return malformed(what, r);
-  if (kind != "NodeList") {
-    return Error{what, "", "kind is '" + kind + "', expected NodeList", ""};
-  }
-  if (page.resource_version.empty()) {
-    return Error{what, "", "no metadata.resourceVersion", ""};
-  }
-  for (const NodeInfo& n : page.items) {
-    if (n.name.empty() || n.uid.empty()) {
-      return Error{what, "", "a Node without metadata.name or metadata.uid", ""};
-    }
-  }
+  NodeListStream stream([&](NodeInfo&& node) { page.items.push_back(std::move(node)); });
+  stream.begin();
+  KC_TRY(stream.feed(text));
+  auto next = stream.end();
+  if (!next) return std::move(next).error();
+  page.continue_token = std::move(*next);
+  page.resource_version = stream.resource_version();
   return page;
 }
 
@@ -225,7 +34,6 @@ Result<WatchEvent> parse_watch_event(std::string_view text) {
   std::optional<int64_t> code;
   std::string message;
   JsonReader r(text);
-  NodeReader nodes(r);
   const char* what = "parse watch event";
   if (r.peek() == JsonReader::Kind::object) {
     r.enter_object();
@@ -235,7 +43,7 @@ Result<WatchEvent> parse_watch_event(std::string_view text) {
         if (auto v = r.string_value()) type = *v;
       } else if (key == "object" && r.peek() == JsonReader::Kind::object) {
         // An ERROR event's object is a Status: its code and message are read along.
-        have_node = nodes.read(event.node, &code, &message);
+        have_node = read_node(r, event.node, &code, &message);
       } else {
         r.skip();
       }
@@ -332,18 +140,9 @@ constexpr const char* kNodes = "/api/v1/nodes";
 Result<std::string> list_nodes(kube::Client& client, size_t limit,
                                const std::function<void(NodeInfo&&)>& on_node,
                                const kube::Tick& tick) {
-  std::string resource_version;
-  KC_TRY(client.list(
-      "list nodes", kNodes, limit,
-      [&](std::string_view body) -> Result<std::string> {
-        auto page = parse_node_list(body);
-        if (!page) return std::move(page).error();
-        for (NodeInfo& n : page->items) on_node(std::move(n));
-        resource_version = std::move(page->resource_version);
-        return std::move(page->continue_token);
-      },
-      tick));
-  return resource_version;
+  NodeListStream pages(on_node);
+  KC_TRY(client.list("list nodes", kNodes, limit, pages, tick));
+  return pages.resource_version();
 }
 
 Result<kube::WatchEnd> watch_nodes(kube::Client& client, const std::string& resource_version,

@@ -33,6 +33,8 @@ struct NodeInfo {
   bool taint_unreachable = false;    // node.kubernetes.io/unreachable
   ReadyStatus ready = ReadyStatus::missing;
   std::optional<int64_t> ready_since;  // the Ready condition's lastTransitionTime, Unix seconds
+
+  bool operator==(const NodeInfo&) const = default;
 };
 
 struct NodeListPage {
@@ -50,7 +52,8 @@ struct WatchEvent {
   std::string error_message;
 };
 
-// Parses a NodeList (one page of GET /api/v1/nodes).
+// Parses a NodeList (one page of GET /api/v1/nodes) held whole: the page fed to NodeListStream
+// in one chunk (tests, the fuzzer).
 Result<NodeListPage> parse_node_list(std::string_view json);
 
 // Parses one line of a watch stream: {"type":"MODIFIED","object":{...}}.
@@ -60,9 +63,11 @@ Result<WatchEvent> parse_watch_event(std::string_view json);
 // ("2026-11-28T23:00:00Z", also with fractional seconds or a numeric offset).
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 
-// All Nodes, page by page (limit per page): each page is parsed as it arrives and its compact
-// records handed to on_node, so the caller builds its cache in place (no second copy of the
-// node set). Returns the list's resourceVersion.
+// All Nodes, page by page (limit per page): each page is parsed while it arrives
+// (NodeListStream) and each item's compact record handed to on_node at once, so the caller
+// builds its cache in place (no second copy of the node set, no page buffer). On an error
+// on_node may have had part of the list: the caller must not use what it built. Returns the
+// list's resourceVersion.
 Result<std::string> list_nodes(kube::Client& client, size_t limit,
                                const std::function<void(NodeInfo&&)>& on_node,
                                const kube::Tick& tick);

@@ -39,8 +39,9 @@ std::string status_message(const std::string& body) {
 
 namespace {
 
-// A response body in anonymous memory that grows with mremap(2): the kernel moves the pages, so
-// a growing list page is never copied and never resident twice (a std::string's doubling held
+// A response body (of request(); list pages are streamed, see PageSink) in anonymous memory that
+// grows with mremap(2): the kernel moves the pages, so a growing body is never copied and never
+// resident twice (a std::string's doubling held
 // the old and the new buffer at once: ~8 MB for a 4 MB page).
 class BodyBuffer {
  public:
@@ -94,6 +95,42 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   }
   if (!sink->body.append(data, n)) {
     sink->no_memory = true;
+    return 0;
+  }
+  return n;
+}
+
+// One list page as it arrives: a 200 response's body goes to the consumer chunk by chunk;
+// another status's body is kept (its start) for the error message.
+struct PageSink {
+  CURL* easy = nullptr;
+  PageConsumer* pages = nullptr;
+  size_t cap = 0;
+  size_t bytes = 0;
+  long status = 0;
+  std::string error_body;
+  bool too_big = false;
+  bool failed = false;
+  Error error;
+};
+
+size_t write_page(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<PageSink*>(user);
+  const size_t n = size * count;
+  if (sink->bytes + n > sink->cap) {
+    sink->too_big = true;
+    return 0;
+  }
+  sink->bytes += n;
+  if (sink->status == 0) curl_easy_getinfo(sink->easy, CURLINFO_RESPONSE_CODE, &sink->status);
+  if (sink->status != 200) {
+    if (sink->error_body.size() < 65536) sink->error_body.append(data, std::min<size_t>(n, 65536));
+    return n;
+  }
+  Status fed = sink->pages->feed(std::string_view(data, n));
+  if (!fed) {
+    sink->failed = true;
+    sink->error = std::move(fed).error();
     return 0;
   }
   return n;
@@ -200,7 +237,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)), impl_(new 
 Client::~Client() = default;
 
 Status Client::list(const std::string& what, const std::string& path, size_t limit,
-                    const PageHandler& on_page, const Tick& tick) {
+                    PageConsumer& pages, const Tick& tick) {
   std::string continue_token;
   do {
     std::vector<std::pair<std::string, std::string>> query{{"limit", std::to_string(limit)}};
@@ -209,36 +246,44 @@ Status Client::list(const std::string& what, const std::string& path, size_t lim
     char error_buffer[CURL_ERROR_SIZE] = {0};
     EasyPtr easy = impl_->make_easy(options_, url, error_buffer);
     if (!easy) return Error{what, server(), "curl_easy_init failed", ""};
-    BodySink sink;
+    PageSink sink;
+    sink.easy = easy.get();
+    sink.pages = &pages;
     sink.cap = options_.max_response_bytes;
     CurlSlist headers;
     headers.add("Accept: application/json");
     curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.list);
     if (options_.compressed_lists) curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_page);
+    curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
+                     static_cast<long>(options_.request_timeout.count()));
+    pages.begin();
     bool aborted = false;
-    const CURLcode rc =
-        impl_->collect(easy.get(), sink, options_.request_timeout, traffic_, tick, aborted);
+    const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
+    ++traffic_.requests;
+    curl_off_t wire = 0;  // bytes on the wire: compressed when the server used gzip
+    curl_easy_getinfo(easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    traffic_.wire_bytes += static_cast<uint64_t>(wire);
+    traffic_.decoded_bytes += sink.bytes;
     if (aborted) return Error{what, server(), "stopped", ""};
+    if (sink.failed) return std::move(sink.error).context(what);
     if (sink.too_big) {
       return Error{what, url,
                    "a page larger than " + std::to_string(options_.max_response_bytes) + " bytes",
                    "lower --page-size"};
     }
-    if (sink.no_memory) return Error{what, url, "out of memory for a page", "lower --page-size"};
     if (rc != CURLE_OK) {
       return Error{what, url, error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc), ""};
     }
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
-      return Error{
-          what, url,
-          "HTTP " + std::to_string(status) + ": " + status_message(std::string(sink.body.view())),
-          ""};
+      return Error{what, url,
+                   "HTTP " + std::to_string(status) + ": " + status_message(sink.error_body), ""};
     }
-    auto next = on_page(sink.body.view());
+    auto next = pages.end();
     if (!next) return std::move(next).error().context(what);
-    sink.body.release();  // free the page before the next one
     continue_token = std::move(*next);
   } while (!continue_token.empty());
   return {};

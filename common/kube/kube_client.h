@@ -4,7 +4,7 @@
 // on curl multi handles in small slices so the caller's tick (signals, watchdog, timers) runs at
 // least every 100 ms (500 ms in an idle watch). The client knows no resource: lists hand each
 // page, and watches each event line, to the caller's parser, so a caller keeps only what it
-// needs (agent/cleanup_nodes.h keeps a compact record per Node).
+// needs (agent/cleanup_node_stream.h keeps a compact record per Node, read while a page arrives).
 #pragma once
 
 #include <chrono>
@@ -50,9 +50,17 @@ enum class WatchEnd {
   stopped,  // the tick or the event handler asked to stop
 };
 
-// Parses one list page (the body of a 200 response) and returns its metadata.continue (empty
-// on the last page). The body is valid during the call only; it is freed before the next page.
-using PageHandler = std::function<Result<std::string>(std::string_view body)>;
+// Consumes list pages while they arrive, so no page is ever held whole: begin() before each
+// page, feed() with each chunk of a 200 response's body in order (decompressed), end() once the
+// page is complete, returning its metadata.continue (empty on the last page). An error from
+// feed() or end() ends the list with that error.
+class PageConsumer {
+ public:
+  virtual ~PageConsumer() = default;
+  virtual void begin() = 0;
+  virtual Status feed(std::string_view chunk) = 0;
+  virtual Result<std::string> end() = 0;
+};
 
 // What a watch does after an event line.
 enum class EventVerdict {
@@ -72,10 +80,10 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Lists the collection at `path` ("/api/v1/nodes"), `limit` items per page, following
-  // metadata.continue; pages are asked for gzip (unless compressed_lists is off) and handed to
-  // on_page as they arrive. `what` names the action in errors ("list nodes").
-  Status list(const std::string& what, const std::string& path, size_t limit,
-              const PageHandler& on_page, const Tick& tick);
+  // metadata.continue; pages are asked for gzip (unless compressed_lists is off) and fed to
+  // `pages` chunk by chunk as they arrive. `what` names the action in errors ("list nodes").
+  Status list(const std::string& what, const std::string& path, size_t limit, PageConsumer& pages,
+              const Tick& tick);
 
   // Watches the collection at `path` from resource_version, with bookmarks, handing each event
   // line to on_event. The server ends the stream after timeout_seconds; a stream silent for

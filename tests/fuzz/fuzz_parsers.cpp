@@ -1,13 +1,17 @@
 // libFuzzer target for kc's text parsers. The first byte picks the parser, the rest is its input,
 // so one corpus covers them all: 'c' catalog, 's' .sha256 file, 'y' YAML stream, 'k' kubeconfig
-// YAML, 'j' --config JSON, 'a' asset state, 'n' NodeList page, 'w' watch event, 'd' duration,
-// 'm' tar member path and link target ("PATH\0TARGET").
+// YAML, 'j' --config JSON, 'a' asset state, 'n' NodeList page (streamed: whole, a byte at a
+// time and in chunks cut where the input's hash says; all three must agree), 'w' watch event,
+// 'd' duration, 'm' tar member path and link target ("PATH\0TARGET").
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "agent/cleanup_node_stream.h"
 #include "agent/cleanup_nodes.h"
 #include "agent/cleanup_rule.h"
 #include "common/assets/asset_state.h"
@@ -17,6 +21,55 @@
 #include "common/core/duration.h"
 #include "common/core/yaml.h"
 #include "common/kube/kubeconfig.h"
+
+namespace {
+
+// Everything a streamed page yields: the nodes handed over (also before an error), then the
+// continue token or the error.
+struct Streamed {
+  std::vector<kc::cleanup::NodeInfo> nodes;
+  std::string end;
+  bool operator==(const Streamed&) const = default;
+};
+
+// Feeds `page` in chunks of the sizes `next_size()` returns.
+template <typename F>
+Streamed stream_page(std::string_view page, F&& next_size) {
+  Streamed out;
+  kc::cleanup::NodeListStream stream(
+      [&](kc::cleanup::NodeInfo&& n) { out.nodes.push_back(std::move(n)); });
+  stream.begin();
+  while (!page.empty()) {
+    const size_t n = std::min(page.size(), next_size());
+    auto fed = stream.feed(page.substr(0, n));
+    if (!fed) {
+      out.end = "error: " + fed.error().message();
+      return out;
+    }
+    page.remove_prefix(n);
+  }
+  auto next = stream.end();
+  out.end = next ? "ok: " + *next + " at " + stream.resource_version()
+                 : "error: " + next.error().message();
+  return out;
+}
+
+void fuzz_node_list(std::string_view page) {
+  const Streamed whole = stream_page(page, [&] { return page.size() + 1; });
+  if (!(stream_page(page, [] { return size_t(1); }) == whole)) std::abort();
+  uint64_t state = 0xcbf29ce484222325ull;  // FNV-1a of the page seeds the cuts
+  for (const char c : page) state = (state ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  const auto random_size = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return size_t(1) + static_cast<size_t>(state % (state & 1 ? 16 : 4096));
+  };
+  if (!(stream_page(page, random_size) == whole)) std::abort();
+  auto page_whole = kc::cleanup::parse_node_list(page);  // the whole-page entry point agrees
+  if (page_whole.ok() != (whole.end.rfind("ok: ", 0) == 0)) std::abort();
+  if (page_whole && page_whole->items != whole.nodes) std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
@@ -54,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 'n':
-      (void)kc::cleanup::parse_node_list(text);
+      fuzz_node_list(text);
       break;
     case 'w':
       (void)kc::cleanup::parse_watch_event(text);

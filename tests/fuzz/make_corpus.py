@@ -98,6 +98,9 @@ parsers = {
                              b'{"type":"Ready","status":"True"},{"type":"Ready","status":"Unknown"}]}}]}',
     "nodes-ready-no-status": b'n{"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":'
                              b'[{"metadata":{"name":"n","uid":"u"},"status":{"conditions":[{"type":"Ready"}]}}]}',
+    "nodes-members-after-items": b'n{"items":[{"metadata":{"name":"n","uid":"u","resourceVersion":"2"},'
+                                 b'"status":{"conditions":[{"type":"Ready","status":"Unknown"}]}}],'
+                                 b'"kind":"NodeList","metadata":{"resourceVersion":"1","continue":"c"}}',
     "watch-gone": b'w{"type":"ERROR","object":{"kind":"Status","code":410}}',
     "nodes-deep": b'n{"kind":"NodeList","metadata":{"resourceVersion":"1"},"items":[{"x":' +
                   b"[" * 5000 + b"]" * 5000 + b"}]}",

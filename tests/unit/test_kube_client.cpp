@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -198,38 +199,60 @@ TEST_CASE(
   }
   Client client(standin.options());
 
-  // A list in pages of two, parsed by the caller.
+  // A list in pages of two, fed to the caller's consumer as it arrives.
+  struct Pages final : kc::kube::PageConsumer {
+    std::function<kc::Result<std::string>(std::string_view)> parse;
+    std::string body;
+    int pages = 0;
+    void begin() override { body.clear(); }
+    kc::Status feed(std::string_view chunk) override {
+      body.append(chunk);
+      return {};
+    }
+    kc::Result<std::string> end() override {
+      ++pages;
+      return parse(body);
+    }
+  };
   std::vector<std::string> names;
   std::string version;
-  int pages = 0;
-  auto listed = client.list("list nodes", "/api/v1/nodes", 2,
-                            [&](std::string_view body) -> kc::Result<std::string> {
-                              ++pages;
-                              auto page = nlohmann::json::parse(body);
-                              for (const auto& item : page["items"])
-                                names.push_back(item["metadata"]["name"]);
-                              version = page["metadata"]["resourceVersion"];
-                              return continue_of(page);
-                            },
-                            {});
+  Pages collect;
+  collect.parse = [&](std::string_view body) -> kc::Result<std::string> {
+    auto page = nlohmann::json::parse(body);
+    for (const auto& item : page["items"]) names.push_back(item["metadata"]["name"]);
+    version = page["metadata"]["resourceVersion"];
+    return continue_of(page);
+  };
+  auto listed = client.list("list nodes", "/api/v1/nodes", 2, collect, {});
   REQUIRE_MESSAGE(listed.ok(), listed.error().message());
-  CHECK(pages == 3);
+  CHECK(collect.pages == 3);
   REQUIRE(names.size() == 5);
   CHECK(client.traffic().requests == 3);
 
-  // A parser's error ends the list, in the caller's words.
-  auto failed = client.list("list nodes", "/api/v1/nodes", 2,
-                            [](std::string_view) -> kc::Result<std::string> {
-                              return kc::Error{"parse", "", "bad", ""};
-                            },
-                            {});
+  // A consumer's error, while the page arrives or at its end, ends the list in its words.
+  struct Refuse final : kc::kube::PageConsumer {
+    bool in_feed = true;
+    void begin() override {}
+    kc::Status feed(std::string_view) override {
+      if (in_feed) return kc::Error{"parse", "", "bad", ""};
+      return {};
+    }
+    kc::Result<std::string> end() override { return kc::Error{"parse", "", "bad end", ""}; }
+  };
+  Refuse refuse;
+  auto failed = client.list("list nodes", "/api/v1/nodes", 2, refuse, {});
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().message() == "list nodes: parse: bad");
-  auto missing =
-      client.list("list widgets", "/apis/example.com/v1/widgets", 2,
-                  [](std::string_view) -> kc::Result<std::string> { return std::string(); }, {});
+  refuse.in_feed = false;
+  failed = client.list("list nodes", "/api/v1/nodes", 2, refuse, {});
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().message() == "list nodes: parse: bad end");
+  Pages unused;
+  unused.parse = [](std::string_view) -> kc::Result<std::string> { return std::string(); };
+  auto missing = client.list("list widgets", "/apis/example.com/v1/widgets", 2, unused, {});
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().why.find("HTTP 404") == 0);
+  CHECK(unused.pages == 0);  // an error response is not a page
 
   // A watch from the listed version sees a later change; the handler stops it.
   standin.control(R"({"op":"put","nodes":[{"name":"new-node"}]})");
