@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "agent/cleanup_word_scan.h"
+
 namespace kc::cleanup {
 namespace {
 
@@ -19,25 +21,12 @@ struct StopTable {
 };
 constexpr StopTable kStop;
 
-// The index of the first stop byte in the 8 bytes of `word` (loaded little-endian), or 8. Per
-// byte b: b == '"', b == '\\', b < 0x20 or b >= 0x80, with the "has a zero byte" bit trick:
-// a flag can be set wrongly only above a byte that is truly flagged, so the lowest one is exact.
+// The index of the first stop byte in the 8 bytes of `word` (word_scan::load), or 8. Per byte
+// b: b == '"', b == '\\', b < 0x20 (the same trick as equal_bytes) or b >= 0x80.
 inline unsigned first_stop(uint64_t word) {
-  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  const uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
-  const uint64_t flags = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
-                         ((word - ones * 0x20) & ~word) | word;
-  const uint64_t found = flags & highs;
-  return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
-}
-
-inline uint64_t load_le64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
+  using namespace word_scan;
+  return first_flagged(equal_bytes(word, '"') | equal_bytes(word, '\\') |
+                       ((word - kOnes * 0x20) & ~word) | word);
 }
 
 int hex_value(char c) {
@@ -265,7 +254,7 @@ bool JsonReader::scan_string(std::string_view* out, std::string& scratch) {
   // Fast path: a run of plain bytes; escapes and multi-byte sequences are checked one by one.
   while (true) {
     while (pos_ + 8 <= s_.size()) {
-      const unsigned i = first_stop(load_le64(s_.data() + pos_));
+      const unsigned i = first_stop(word_scan::load(s_.data() + pos_));
       pos_ += i;
       if (i < 8) break;
     }

@@ -5,6 +5,7 @@
 
 #include "agent/cleanup_json.h"
 #include "agent/cleanup_node_reader.h"
+#include "agent/cleanup_word_scan.h"
 
 namespace kc::cleanup {
 namespace {
@@ -21,22 +22,10 @@ bool is_scalar_byte(char c) {
          c == '-' || c == '.';
 }
 
-// The index of the first '"' or '\\' in the 8 bytes of `word` (loaded little-endian), or 8
-// (the "has a zero byte" trick: a flag can be wrong only above a true one).
+// The index of the first '"' or '\\' in the 8 bytes of `word` (word_scan::load), or 8.
 inline unsigned first_quote_or_backslash(uint64_t word) {
-  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  const uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
-  const uint64_t found = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
-  return found == 0 ? 8 : static_cast<unsigned>(__builtin_ctzll(found)) / 8;
-}
-
-inline uint64_t load_le64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
+  using namespace word_scan;
+  return first_flagged(equal_bytes(word, '"') | equal_bytes(word, '\\'));
 }
 
 }  // namespace
@@ -98,7 +87,7 @@ size_t NodeListStream::scan(std::string_view data, bool& ended) {
         continue;
       }
       while (i + 8 <= n) {
-        const unsigned k = first_quote_or_backslash(load_le64(s + i));
+        const unsigned k = first_quote_or_backslash(word_scan::load(s + i));
         i += k;
         if (k < 8) break;
       }
