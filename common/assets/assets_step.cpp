@@ -386,7 +386,7 @@ AssetsStep::Downloads::~Downloads() {
 Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
     const StepContext& context, bool ahead) {
   auto d = std::make_unique<Downloads>(context, *observed_);
-  Observed& seen = *observed_;
+  const Observed& seen = *observed_;
   const Host& host = context.host;
   std::set<std::string> dirs;
   for (const auto& a : seen.artifacts) dirs.insert(a.destination);
@@ -419,12 +419,13 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
     }
     d->staged[i] = std::move(*file);
     const bool binary = a.kind == ArtifactKind::binary;
-    d->requests.push_back(DownloadRequest{.label = a.name,
-                                          .url = a.url,
-                                          .sha256 = seen.expected[a.name],
-                                          .fd = d->staged[i].fd(),
-                                          .destination = host_path,
-                                          .finish_early = !binary});
+    d->requests.push_back(
+        DownloadRequest{.label = a.name,
+                        .url = a.url,
+                        .sha256 = seen.expected.at(a.name),  // observe() set every one
+                        .fd = d->staged[i].fd(),
+                        .destination = host_path,
+                        .finish_early = !binary});
     if (a.max_size) d->requests.back().max_bytes = *a.max_size;
     d->following[i] = follow(host, a, d->staged[i], d->requests.back());
   }

@@ -231,7 +231,8 @@ TEST_CASE(
 
   // A consumer's error, while the page arrives or at its end, ends the list in its words.
   struct Refuse final : kc::kube::PageConsumer {
-    bool in_feed = true;
+    explicit Refuse(bool refuse_in_feed) : in_feed(refuse_in_feed) {}
+    const bool in_feed;
     void begin() override {}
     kc::Status feed(std::string_view) override {
       if (in_feed) return kc::Error{"parse", "", "bad", ""};
@@ -239,12 +240,12 @@ TEST_CASE(
     }
     kc::Result<std::string> end() override { return kc::Error{"parse", "", "bad end", ""}; }
   };
-  Refuse refuse;
-  auto failed = client.list("list nodes", "/api/v1/nodes", 2, refuse, {});
+  Refuse refuse_in_feed(true);
+  auto failed = client.list("list nodes", "/api/v1/nodes", 2, refuse_in_feed, {});
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().message() == "list nodes: parse: bad");
-  refuse.in_feed = false;
-  failed = client.list("list nodes", "/api/v1/nodes", 2, refuse, {});
+  Refuse refuse_at_end(false);
+  failed = client.list("list nodes", "/api/v1/nodes", 2, refuse_at_end, {});
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().message() == "list nodes: parse: bad end");
   Pages unused;
