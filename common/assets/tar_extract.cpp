@@ -179,6 +179,18 @@ Status write_at(int fd, const char* p, size_t n, la_int64_t at, const std::strin
   return {};
 }
 
+// A member's data is flushed (to the device, through its cache) while the rest of the archive is
+// read: at its end and every kFlushEvery bytes of a large one, so that commit()'s fsync finds
+// nothing left. Only starting writeback (sync_file_range) left the device's cache flush of every
+// member to that fsync, after the tarball's last byte. A writeback error is reported once per
+// descriptor, so it fails the extraction here.
+constexpr std::uint64_t kFlushEvery = 8 << 20;
+
+Status flush(int fd, const std::string& where) {
+  if (::fdatasync(fd) != 0) return errno_error("fsync", where);
+  return {};
+}
+
 // A sparse hole's zeros go into the digest in bounded pieces; the file keeps the hole.
 void hash_zeros(Sha256& hash, std::uint64_t n) {
   static const char zeros[1 << 16] = {};
@@ -396,6 +408,7 @@ Result<StagedExtraction> stage_tarball(const Host& host, const ArchiveReader& re
     size_t size = 0;
     la_int64_t offset = 0;
     std::uint64_t written = 0;
+    std::uint64_t flushed = 0;
     const std::uint64_t room = max_bytes - total;
     for (;;) {
       rc = archive_read_data_block(ar.get(), &block, &size, &offset);
@@ -413,6 +426,10 @@ Result<StagedExtraction> stage_tarball(const Host& host, const ArchiveReader& re
       if (!wrote) return refuse(wrote.error().message());
       hash.update(block, size);
       written = at + size;
+      if (written - flushed >= kFlushEvery) {
+        if (auto synced = flush(fd, host_path); !synced) return refuse(synced.error().message());
+        flushed = written;
+      }
     }
     const la_int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
     if (declared > 0 && static_cast<std::uint64_t>(declared) > written) {  // a trailing hole
@@ -423,8 +440,7 @@ Result<StagedExtraction> stage_tarball(const Host& host, const ArchiveReader& re
     if (::ftruncate(fd, static_cast<off_t>(written)) != 0) {
       return refuse(errno_error("write", host_path).message());
     }
-    // Writeback starts now, while the rest is read, so that commit()'s fsync has little left.
-    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    if (auto synced = flush(fd, host_path); !synced) return refuse(synced.error().message());
     total += written;
     staged.entries().back().sha256 = hash.hex_digest();
   }

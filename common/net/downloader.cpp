@@ -2,15 +2,18 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "common/core/sha256.h"
@@ -139,6 +142,7 @@ Error too_large(const Job& job) {
 bool check_response(Segment& s) {
   s.checked = true;
   Job& job = *s.job;
+  spdlog::debug("download {}: first body byte of {}-", job.request->label, s.start);
   long status = 0;
   curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &status);
   if (s.ranged && status == 200) {
@@ -325,7 +329,7 @@ class Engine {
       } else if (wake && timeout_ms > 0) {
         ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
       } else if (!wake) {
-        ::usleep(5000);  // only verifiers are left
+        wait_for_a_verifier();  // only verifiers are left
       }
     }
     for (auto& t : verifiers_) t.join();
@@ -356,7 +360,21 @@ class Engine {
         options_.on_done(job.index, *job.error);
       }
     }
-    job.finished = true;
+    {
+      std::lock_guard<std::mutex> hold(finished_mutex_);
+      job.finished = true;
+      ++finished_count_;
+    }
+    finished_cv_.notify_all();
+  }
+
+  // Returns when a job has finished since the last call (or after 100 ms): the last file's
+  // install is not followed by a polling interval.
+  void wait_for_a_verifier() {
+    std::unique_lock<std::mutex> lock(finished_mutex_);
+    finished_cv_.wait_for(lock, std::chrono::milliseconds(100),
+                          [this] { return finished_count_ != finished_seen_; });
+    finished_seen_ = finished_count_;
   }
 
   void stop(Segment& s) {
@@ -410,6 +428,8 @@ class Engine {
       curl_easy_setopt(s.easy, CURLOPT_RANGE, range.c_str());  // libcurl copies the string
     }
     curl_multi_add_handle(multi_, s.easy);
+    spdlog::debug("download {}: bytes {}-{} requested ({} connection(s) busy)", job.request->label,
+                  s.start, s.end == kUnknown ? std::string("end") : std::to_string(s.end), active_);
   }
 
   // Files being verified finish on their own thread; every other one fails now.
@@ -479,6 +499,9 @@ class Engine {
     const RateSample sample{active_,
                             static_cast<double>(fetched - window_->fetched) / elapsed.count()};
     const GrowthDecision decision = decide_growth(growth_, sample, budget());
+    spdlog::debug("download: {:.1f} MB/s on {} connection(s); keep {}{}",
+                  sample.bytes_per_second / 1e6, sample.connections, decision.target,
+                  decision.state.saturated ? " (the link is saturated)" : "");
     growth_ = decision.state;
     target_ = decision.target;
     window_.reset();
@@ -573,6 +596,7 @@ class Engine {
         s.end = s.start;
       }
       s.done = true;
+      spdlog::debug("download {}: bytes {}-{} received", job.request->label, s.begin, s.end);
       return;
     }
     if (rc == CURLE_OK) {
@@ -606,6 +630,8 @@ class Engine {
   void verify(Job& job) {
     // Segments after the first were written out of order: hash the rest back from the file.
     if (job.hashed < job.size) {
+      spdlog::debug("download {}: hashing back {} bytes", job.request->label,
+                    job.size - job.hashed);
       std::vector<char> buf(1 << 20);
       uint64_t pos = job.hashed;
       while (pos < job.size) {
@@ -630,6 +656,7 @@ class Engine {
       return finish(job, job_error(job, std::string("truncate: ") + std::strerror(errno)));
     }
     job.result = DownloadedFile{actual, job.size, static_cast<int>(job.segments.size())};
+    spdlog::debug("download {}: SHA-256 verified", job.request->label);
     finish(job, std::nullopt);
   }
 
@@ -658,7 +685,11 @@ class Engine {
   GrowthState growth_;
   std::vector<char> catch_up_buffer_;
   std::optional<Window> window_;
-  uint64_t churn_ = 0;  // transfers started or stopped so far
+  uint64_t churn_ = 0;         // transfers started or stopped so far
+  std::mutex finished_mutex_;  // guards the count; finish() runs on verifier threads too
+  std::condition_variable finished_cv_;
+  size_t finished_count_ = 0;
+  size_t finished_seen_ = 0;  // the count wait_for_a_verifier() last returned on
 };
 
 size_t append_text(char* data, size_t size, size_t count, void* user) {
