@@ -41,8 +41,8 @@ namespace {
 
 // A response body (of request(); list pages are streamed, see PageSink) in anonymous memory that
 // grows with mremap(2): the kernel moves the pages, so a growing body is never copied and never
-// resident twice (a std::string's doubling held
-// the old and the new buffer at once: ~8 MB for a 4 MB page).
+// resident twice (a std::string's doubling held the old and the new buffer at once: ~8 MB for a
+// 4 MB page).
 class BodyBuffer {
  public:
   BodyBuffer() = default;
@@ -213,18 +213,25 @@ struct Client::Impl {
     return result;
   }
 
-  // Runs a request/response transfer on `requests`, collecting the body (up to sink.cap) and
-  // counting its traffic.
-  CURLcode collect(CURL* easy, BodySink& sink, std::chrono::seconds timeout, Traffic& traffic,
-                   const Tick& tick, bool& aborted) {
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+  // Runs a request/response transfer on `requests` within `timeout` and counts it and its bytes
+  // on the wire; the caller counts the decoded bytes its write callback took in.
+  CURLcode perform_counted(CURL* easy, std::chrono::seconds timeout, Traffic& traffic,
+                           const Tick& tick, bool& aborted) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
     const CURLcode rc = perform(requests, easy, tick, aborted);
     ++traffic.requests;
     curl_off_t wire = 0;  // bytes on the wire: compressed when the server used gzip
     curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
     traffic.wire_bytes += static_cast<uint64_t>(wire);
+    return rc;
+  }
+
+  // A request/response transfer whose body is collected (up to sink.cap).
+  CURLcode collect(CURL* easy, BodySink& sink, std::chrono::seconds timeout, Traffic& traffic,
+                   const Tick& tick, bool& aborted) {
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
+    const CURLcode rc = perform_counted(easy, timeout, traffic, tick, aborted);
     traffic.decoded_bytes += sink.body.size();
     return rc;
   }
@@ -256,15 +263,10 @@ Status Client::list(const std::string& what, const std::string& path, size_t lim
     if (options_.compressed_lists) curl_easy_setopt(easy.get(), CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, write_page);
     curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT,
-                     static_cast<long>(options_.request_timeout.count()));
     pages.begin();
     bool aborted = false;
-    const CURLcode rc = Impl::perform(impl_->requests, easy.get(), tick, aborted);
-    ++traffic_.requests;
-    curl_off_t wire = 0;  // bytes on the wire: compressed when the server used gzip
-    curl_easy_getinfo(easy.get(), CURLINFO_SIZE_DOWNLOAD_T, &wire);
-    traffic_.wire_bytes += static_cast<uint64_t>(wire);
+    const CURLcode rc =
+        impl_->perform_counted(easy.get(), options_.request_timeout, traffic_, tick, aborted);
     traffic_.decoded_bytes += sink.bytes;
     if (aborted) return Error{what, server(), "stopped", ""};
     if (sink.failed) return std::move(sink.error).context(what);
