@@ -18,6 +18,7 @@
 #      tests/servers/make_artifacts.py), KC_BENCH_ARGS (extra kc-worker flags), BEFORE (another
 #      build directory whose kc-worker is timed in the same runs, alternating: before/after),
 #      KC_WRAP (a command kc-worker runs under, e.g. "perf trace -T -o FILE -e ..." to trace),
+#      KC_LOG_LEVEL (warn; debug logs every range requested and received and every rate window),
 #      RERUN (0: skip the re-runs with everything installed)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -44,7 +44,7 @@ TEST_CASE(
   UniqueFd watched(pipe_fds[1]);  // fdatasync on a pipe fails (EINVAL)
   EarlyFlush flush(watched.get(), "/opt/bin/kubelet");
   flush.wrote();
-  std::this_thread::sleep_for(std::chrono::milliseconds(120));  // turns of flushing fail
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // turns of flushing fail
   // The same descriptor number now names a file, whose last flush passes.
   UniqueFd file(::open((dir / "kubelet").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   REQUIRE(::dup3(file.get(), watched.get(), O_CLOEXEC) == watched.get());
