@@ -427,6 +427,7 @@ Result<std::unique_ptr<AssetsStep::Downloads>> AssetsStep::stage_downloads(
                         .destination = host_path,
                         .finish_early = !binary});
     if (a.max_size) d->requests.back().max_bytes = *a.max_size;
+    d->requests.back().size = a.size;
     d->following[i] = follow(host, a, d->staged[i], d->requests.back());
   }
   d->options = download_options(options_);

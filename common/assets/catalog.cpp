@@ -103,6 +103,27 @@ Result<CatalogEntry> parse_entry(const json& item, const std::string& where) {
       }
     }
   }
+  if (auto sizes = item.find("size"); sizes != item.end()) {
+    const uint64_t most = entry.max_size.value_or(kMaxDownloadBytes);
+    if (!sizes->is_object()) {
+      return Error{"read catalog", at, "\"size\" must map arch to {version: bytes}", ""};
+    }
+    for (const auto& [arch, versions] : sizes->items()) {
+      if (!versions.is_object()) {
+        return Error{"read catalog", at, "\"size\"." + arch + " must map version to bytes", ""};
+      }
+      for (const auto& [v, bytes] : versions.items()) {
+        if (!bytes.is_number_unsigned() || bytes.get<uint64_t>() == 0 ||
+            bytes.get<uint64_t>() > most) {
+          return Error{"read catalog", at,
+                       "\"size\"." + arch + "." + v + " must be a number of bytes from 1 to " +
+                           std::to_string(most) + (entry.max_size ? " (its max_size)" : ""),
+                       ""};
+        }
+        entry.size[arch][v] = bytes.get<uint64_t>();
+      }
+    }
+  }
   return entry;
 }
 
@@ -198,6 +219,9 @@ Result<std::vector<Artifact>> resolve(const Catalog& catalog, const ResolveOptio
     if (arch_it != entry.sha256.end()) {
       auto v = arch_it->second.find(a.version);
       if (v != arch_it->second.end()) a.sha256 = v->second;
+    }
+    if (auto sizes = entry.size.find(a.arch); sizes != entry.size.end()) {
+      if (auto v = sizes->second.find(a.version); v != sizes->second.end()) a.size = v->second;
     }
     if (!a.sha256 && !options.allow_unpinned) {
       return Error{"install " + a.name, a.name + " " + a.version + " (" + a.arch + ")",

@@ -19,6 +19,9 @@
 //         "sha256": {                        // pinned digests: arch -> version -> 64 hex digits
 //           "amd64": {"1.36.3": "4670..."},
 //           "arm64": {"1.36.3": "5720..."}
+//         },
+//         "size": {                          // optional: exact sizes in bytes, arch -> version
+//           "amd64": {"1.36.3": 58110244}    // (each at most max_size)
 //         }
 //       }
 //     ]
@@ -29,7 +32,10 @@
 // checks the download against the upstream "<url>.sha256" file, which is a weaker check (it
 // comes from the same server as the file). A download larger than its max_size is refused before
 // its body when its size is announced (Content-Length, or a Content-Range total), and otherwise
-// stopped at the byte that passes it, before the digest check could fail.
+// stopped at the byte that passes it, before the digest check could fail. Where the catalog knows
+// the exact size, a download announced (or received) at any other size fails as early, naming both
+// sizes: a different file than the one pinned. The built-in catalog knows none (the pinned
+// digests' sources record no sizes), so its artifacts have only their max_size.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +59,7 @@ struct CatalogEntry {
   std::string destination;
   std::map<std::string, std::map<std::string, std::string>> sha256;  // arch -> version -> hex
   std::optional<uint64_t> max_size;  // bytes; nullopt: the downloader's kMaxDownloadBytes
+  std::map<std::string, std::map<std::string, uint64_t>> size;  // arch -> version -> bytes
 };
 
 struct Catalog {
@@ -69,6 +76,7 @@ struct Artifact {
   std::optional<std::string> sha256;  // nullopt: unpinned, check against url + ".sha256"
   std::string destination;
   std::optional<uint64_t> max_size;  // bytes; nullopt: the downloader's kMaxDownloadBytes
+  std::optional<uint64_t> size;      // the exact size in bytes, where the catalog knows it
 };
 
 struct ResolveOptions {

@@ -138,6 +138,16 @@ Error too_large(const Job& job) {
                             " bytes, the most kc accepts for it");
 }
 
+Error wrong_size(const Job& job, const std::string& got) {
+  return job_error(job, got + ", not the " + std::to_string(*job.request->size) +
+                            " bytes expected: a different file");
+}
+
+// The exact size, where the request knows it: whether `bytes` (announced or received) differs.
+bool not_expected(const Job& job, uint64_t bytes) {
+  return job.request->size && bytes != *job.request->size;
+}
+
 // Called once per response, before its first body byte.
 bool check_response(Segment& s) {
   s.checked = true;
@@ -160,6 +170,10 @@ bool check_response(Segment& s) {
     curl_easy_getinfo(s.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0 && static_cast<uint64_t>(length) > job.request->max_bytes) {
       s.fatal = too_large(job);
+      return false;
+    }
+    if (length >= 0 && not_expected(job, static_cast<uint64_t>(length))) {
+      s.fatal = wrong_size(job, "the server announces " + std::to_string(length) + " bytes");
       return false;
     }
     if (length >= 0) {
@@ -220,6 +234,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
           s->fatal = too_large(job);
           return 0;
         }
+        if (not_expected(job, file_size)) {
+          s->fatal =
+              wrong_size(job, "the server announces " + std::to_string(file_size) + " bytes");
+          return 0;
+        }
         if (job.size == kUnknown && s->end == kUnknown) {  // resuming a body of unknown length
           job.size = file_size;
           s->end = file_size;
@@ -243,6 +262,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   if (s->start + take > job.request->max_bytes) {  // an endless body stops here
     s->fatal = too_large(job);
+    return 0;
+  }
+  if (job.request->size && s->start + take > *job.request->size) {
+    s->fatal = wrong_size(job, "more bytes arrived");
     return 0;
   }
   size_t off = 0;
@@ -628,6 +651,9 @@ class Engine {
   }
 
   void verify(Job& job) {
+    if (not_expected(job, job.size)) {  // a body of unannounced length ended early
+      return finish(job, wrong_size(job, "the file has " + std::to_string(job.size) + " bytes"));
+    }
     // Segments after the first were written out of order: hash the rest back from the file.
     if (job.hashed < job.size) {
       spdlog::debug("download {}: hashing back {} bytes", job.request->label,

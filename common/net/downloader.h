@@ -40,6 +40,9 @@ struct DownloadRequest {
   // A larger file (announced or received) fails at once, not retried: an endless body stops here
   // instead of filling the disk before the digest check.
   uint64_t max_bytes = kMaxDownloadBytes;
+  // The exact size, where it is known: a file announced or received at any other size fails at
+  // once, not retried (it is not the file the digest pins).
+  std::optional<uint64_t> size = std::nullopt;
   // Called whenever the contiguous prefix written to fd grows: bytes [0, prefix) are there and
   // stay as they are, unless a later call reports a smaller prefix (the download started over
   // from zero: a server that ignored a Range request). A reader can follow the download with it

@@ -321,6 +321,41 @@ TEST_CASE("a catalog's max_size stops a larger download, and nothing is installe
   CHECK(f.host.leftovers("/opt/bin")->empty());
 }
 
+TEST_CASE("a catalog's exact size refuses a file of another size, and nothing is installed") {
+  Fixture f;
+  const std::string served(4096, 'k');
+  f.server.serve("/v1.36.3/amd64/kubelet", served);
+  auto catalog_with_size = [&](uint64_t size) {
+    f.dir.write("catalog.json",
+                R"({"artifacts": [{"name": "kubelet", "kind": "binary", "version": "kubernetes",
+       "url": ")" + f.server.url("") +
+                    R"(/v{version}/{arch}/kubelet", "destination": "/opt/bin",
+       "size": {"amd64": {"1.36.3": )" +
+                    std::to_string(size) + R"(}}, "sha256": {"amd64": {"1.36.3": ")" +
+                    sha256_hex(served) + R"("}}}]})");
+  };
+  catalog_with_size(4000);
+  AssetsStep step(f.options());
+  auto findings = step.check(f.context());
+  REQUIRE_MESSAGE(findings.ok(), findings.error().message());
+  auto applied = step.apply(f.context(), findings->changes);
+  REQUIRE_FALSE(applied.ok());
+  CHECK_MESSAGE(
+      applied.error().message().find(
+          "the server announces 4096 bytes, not the 4000 bytes expected") != std::string::npos,
+      applied.error().message());
+  CHECK_FALSE(std::filesystem::exists(f.dir / "root/opt/bin/kubelet"));
+  CHECK(f.host.leftovers("/opt/bin")->empty());
+
+  catalog_with_size(4096);  // the right size installs
+  AssetsStep again(f.options());
+  auto planned = again.check(f.context());
+  REQUIRE_MESSAGE(planned.ok(), planned.error().message());
+  auto installed = again.apply(f.context(), planned->changes);
+  REQUIRE_MESSAGE(installed.ok(), installed.error().message());
+  CHECK(std::filesystem::file_size(f.dir / "root/opt/bin/kubelet") == 4096);
+}
+
 namespace {
 
 // A catalog of one tarball, served at /big-cni.tar, pinned to `digest`.

@@ -135,6 +135,45 @@ TEST_CASE("max_size: a catalog's bound reaches the artifact; the built-in one bo
   }
 }
 
+TEST_CASE("size: a catalog's exact sizes reach the artifact of that arch and version only") {
+  auto catalog = parse_catalog(R"({"artifacts": [
+      {"name": "x", "kind": "binary", "version": "kubernetes", "url": "https://e/x",
+       "destination": "/o", "max_size": 1000,
+       "size": {"amd64": {"1.36.3": 1000, "1.35.7": 7}, "arm64": {"1.36.3": 12}}}]})",
+                               "sizes.json");
+  REQUIRE_MESSAGE(catalog.ok(), catalog.error().message());
+  auto amd64 = resolve(*catalog, {"1.36.3", "amd64", "", true});
+  REQUIRE(amd64.ok());
+  CHECK((*amd64)[0].size == 1000u);
+  auto arm64 = resolve(*catalog, {"1.36.3", "arm64", "", true});
+  REQUIRE(arm64.ok());
+  CHECK((*arm64)[0].size == 12u);
+  auto unknown = resolve(*catalog, {"1.34.4", "amd64", "", true});
+  REQUIRE(unknown.ok());
+  CHECK_FALSE((*unknown)[0].size.has_value());  // max_size alone bounds it
+
+  // The built-in catalog knows no exact size: its sources record digests only.
+  auto builtin = resolve(builtin_catalog(), {"1.36.3", "amd64", "", false});
+  REQUIRE(builtin.ok());
+  for (const auto& a : *builtin) CHECK_FALSE_MESSAGE(a.size.has_value(), a.name);
+
+  auto expect_error = [](const std::string& size, const std::string& why) {
+    auto bad = parse_catalog(R"({"artifacts": [{"name": "x", "kind": "binary", "version": "1.0.0",
+        "url": "https://e/x", "destination": "/opt/bin", "max_size": 1000, "size": )" +
+                                 size + "}]}",
+                             "bad.json");
+    REQUIRE_FALSE(bad.ok());
+    CHECK_MESSAGE(bad.error().message().find(why) != std::string::npos, bad.error().message());
+    CHECK(bad.error().message().find("bad.json") != std::string::npos);
+  };
+  expect_error("7", "\"size\" must map arch to {version: bytes}");
+  expect_error(R"({"amd64": 7})", "\"size\".amd64 must map version to bytes");
+  for (const char* bytes : {"0", "-1", "1.5", "\"7\"", "1001"}) {
+    expect_error(std::string(R"({"amd64": {"1.0.0": )") + bytes + "}}",
+                 "\"size\".amd64.1.0.0 must be a number of bytes from 1 to 1000 (its max_size)");
+  }
+}
+
 TEST_CASE("every artifact name is a plain file name, tarballs' too") {
   // A tarball's name reaches the temporary file name: "/../../x" put one outside the destination.
   for (const char* kind : {"tarball", "binary"}) {

@@ -204,6 +204,48 @@ TEST_CASE("a body of unannounced length is stopped the moment it passes the cap"
   CHECK(ok[0]->bytes == 4u << 20);
 }
 
+TEST_CASE("an exact size: any other announced or received size fails at once, not retried") {
+  const std::string body(50000, 's');
+  HttpStandin server;
+  server.serve("/announced", body);
+  server.serve("/unannounced", body);
+  server.omit_length("/unannounced");  // the size is learnt only when the body ends
+  server.pace(20e6, false);
+  ScratchDir dir;
+  auto request = [&](const std::string& path, uint64_t size, const UniqueFd& fd) {
+    DownloadRequest r{"s", server.url(path), sha256_hex(body), fd.get(), "/x/s"};
+    r.size = size;
+    return r;
+  };
+  auto t1 = open_target(dir, "a");
+  auto announced = download_all({request("/announced", 40000, t1.fd)}, fast_options());
+  REQUIRE_FALSE(announced[0].ok());
+  CHECK(announced[0].error().why ==
+        "the server announces 50000 bytes, not the 40000 bytes expected: a different file");
+  CHECK(announced[0].error().hint == "nothing was installed for s");
+  CHECK(std::filesystem::file_size(dir / "a") == 0);  // refused before its body
+
+  auto t2 = open_target(dir, "b");
+  auto longer = download_all({request("/unannounced", 40000, t2.fd)}, fast_options());
+  REQUIRE_FALSE(longer[0].ok());
+  CHECK(longer[0].error().why ==
+        "more bytes arrived, not the 40000 bytes expected: a different file");
+  CHECK(std::filesystem::file_size(dir / "b") <= 40000);
+
+  auto t3 = open_target(dir, "c");
+  auto shorter = download_all({request("/unannounced", 60000, t3.fd)}, fast_options());
+  REQUIRE_FALSE(shorter[0].ok());
+  CHECK(shorter[0].error().why ==
+        "the file has 50000 bytes, not the 60000 bytes expected: a different file");
+
+  auto t4 = open_target(dir, "d");
+  auto exact = download_all({request("/unannounced", 50000, t4.fd)}, fast_options());
+  REQUIRE_MESSAGE(exact[0].ok(), exact[0].error().message());
+  CHECK(exact[0]->bytes == 50000u);
+  CHECK(server.requests_for("/announced") == 1);  // none of the failures was retried
+  CHECK(server.requests_for("/unannounced") == 3);
+}
+
 TEST_CASE("a resumed transfer whose Content-Range total passes the cap stops before its body") {
   HttpStandin server;
   server.serve("/grows", std::string(100000, 'g'));
