@@ -89,6 +89,9 @@ parsers = {
                            b'"version": "1.0.0", "url": "https://e/x", "destination": "/o"}]}',
     "catalog-http-unpinned": b'c{"artifacts": [{"name": "x", "kind": "binary", '
                              b'"version": "1.0.0", "url": "http://e/x", "destination": "/o"}]}',
+    "catalog-sizes": b'c{"artifacts": [{"name": "x", "kind": "binary", "version": "kubernetes", '
+                     b'"url": "https://e/x", "destination": "/o", "max_size": 1000, '
+                     b'"size": {"amd64": {"1.36.3": 1000, "1.35.7": 1001}, "arm64": 7}}]}',
     "sha256-file": b"s" + b"a" * 64 + b"  kubelet\n",
     "asset-state": b'a{"artifacts": {"kubelet": {"source": "https://m/k", "sha256": "' +
                    b"a" * 64 + b'", "files": [{"path": "/opt/bin/kubelet", "sha256": "' +
